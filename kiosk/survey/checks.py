@@ -1,0 +1,166 @@
+"""Checks that relate one part of a survey file to another.
+
+They read the raw YAML data defensively, so they still run (and report) when
+other parts of the file are broken: an organiser sees every problem at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+Path = tuple[str | int, ...]
+Problem = tuple[Path, str]
+
+MAX_SCALE_POINTS = 10
+
+
+def cross_checks(data: Any) -> Iterator[Problem]:
+    """Yield ``(path, message)`` for every cross-reference problem in a survey."""
+    if not isinstance(data, dict):
+        return
+    questions = data.get("questions")
+    if isinstance(questions, list):
+        yield from _check_question_list(questions, ("questions",))
+    ideas = data.get("ideas")
+    if isinstance(ideas, dict):
+        yield from _duplicate_ids(ideas.get("themes"), ("ideas", "themes"), "theme")
+        if ideas.get("allow_contact") is True and not ideas.get("consent"):
+            yield (
+                ("ideas", "consent"),
+                "is needed when allow_contact is true: say what is kept, why and for how long",
+            )
+        if isinstance(ideas.get("questions"), list):
+            yield from _check_question_list(ideas["questions"], ("ideas", "questions"))
+    followup = data.get("followup")
+    if isinstance(followup, dict) and isinstance(followup.get("url"), str):
+        url = followup["url"]
+        stripped = url.replace("{ref}", "")
+        if "{" in stripped or "}" in stripped:
+            yield ("followup", "url"), "the only placeholder a follow-up URL may hold is {ref}"
+
+
+def _check_question_list(questions: list[Any], where: Path) -> Iterator[Problem]:
+    yield from _duplicate_ids(questions, where, "question")
+    earlier: dict[str, dict[str, Any]] = {}
+    all_ids = {q.get("id") for q in questions if isinstance(q, dict)}
+    for index, question in enumerate(questions):
+        if not isinstance(question, dict):
+            continue
+        path = (*where, index)
+        yield from _check_ranges(question, path)
+        if isinstance(question.get("choices"), list):
+            yield from _duplicate_ids(question["choices"], (*path, "choices"), "choice")
+        show_if = question.get("show_if")
+        if isinstance(show_if, dict):
+            yield from _check_show_if(show_if, (*path, "show_if"), earlier, all_ids)
+        if isinstance(question.get("id"), str):
+            earlier.setdefault(question["id"], question)
+
+
+def _duplicate_ids(items: Any, where: Path, what: str) -> Iterator[Problem]:
+    if not isinstance(items, list):
+        return
+    seen: dict[Any, int] = {}
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            continue
+        if item["id"] in seen:
+            first = f"{where[-1]}[{seen[item['id']]}]"
+            yield (
+                (*where, index, "id"),
+                f"duplicate {what} id {item['id']!r} (first used at {first})",
+            )
+        else:
+            seen[item["id"]] = index
+
+
+def _check_ranges(question: dict[str, Any], path: Path) -> Iterator[Problem]:
+    kind = question.get("type")
+    low, high = question.get("min"), question.get("max")
+    if kind == "scale":
+        low = 1 if low is None else low
+        high = 5 if high is None else high
+    if _is_int(low) and _is_int(high):
+        if low >= high:
+            yield (*path, "min"), f"min ({low}) must be less than max ({high})"
+        elif kind == "scale" and high - low + 1 > MAX_SCALE_POINTS:
+            yield (
+                (*path, "max"),
+                f"a scale has at most {MAX_SCALE_POINTS} points; "
+                f"{low}..{high} has {high - low + 1}",
+            )
+    choices = question.get("choices")
+    max_choices = question.get("max_choices")
+    if (
+        kind == "multiple_choice"
+        and _is_int(max_choices)
+        and isinstance(choices, list)
+        and max_choices > len(choices)
+    ):
+        yield (
+            (*path, "max_choices"),
+            f"max_choices ({max_choices}) is more than the {len(choices)} choices",
+        )
+
+
+def _check_show_if(
+    show_if: dict[str, Any], path: Path, earlier: dict[str, dict[str, Any]], all_ids: set[Any]
+) -> Iterator[Problem]:
+    has_equals, has_in = "equals" in show_if, "in" in show_if
+    if has_equals == has_in:
+        yield path, "give exactly one of 'equals' or 'in'"
+        return
+    target_id = show_if.get("question")
+    if not isinstance(target_id, str):
+        return
+    target = earlier.get(target_id)
+    if target is None:
+        if target_id in all_ids:
+            yield (
+                (*path, "question"),
+                f"refers to {target_id!r}, which comes later; show_if may only look back",
+            )
+        else:
+            yield (*path, "question"), f"refers to {target_id!r}, which is not a question here"
+        return
+    values = [show_if["equals"]] if has_equals else show_if.get("in")
+    if not isinstance(values, list):
+        return
+    key = "equals" if has_equals else "in"
+    for offset, value in enumerate(values):
+        reason = _impossible_value(target, value)
+        if reason:
+            value_path = (*path, key) if has_equals else (*path, key, offset)
+            yield value_path, f"{target_id!r} can never be {value!r}: {reason}"
+
+
+def _impossible_value(question: dict[str, Any], value: Any) -> str | None:
+    """Why ``value`` is not an answer ``question`` can have, or None when it can."""
+    kind = question.get("type")
+    if kind in ("single_choice", "multiple_choice"):
+        ids = [c.get("id") for c in question.get("choices") or [] if isinstance(c, dict)]
+        if value not in ids:
+            return f"its choices are {', '.join(map(str, ids))}"
+    elif kind == "yes_no":
+        if not isinstance(value, bool):
+            return "a yes/no answer is true or false"
+    elif kind in ("scale", "number"):
+        if not _is_int(value):
+            return "its answer is a whole number"
+        low, high = question.get("min"), question.get("max")
+        if kind == "scale":
+            low = 1 if low is None else low
+            high = 5 if high is None else high
+        if (_is_int(low) and value < low) or (_is_int(high) and value > high):
+            return f"its answers range from {low} to {high}"
+    elif kind == "text":
+        if not isinstance(value, str):
+            return "its answer is a text"
+    elif kind == "info":
+        return "an info screen has no answer"
+    return None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

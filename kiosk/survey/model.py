@@ -1,0 +1,269 @@
+"""The survey format: the models an organiser's YAML file is validated against.
+
+The models are the single source of truth for the format: ``kiosk validate``
+checks files with them and ``kiosk schema`` prints their JSON Schema, so an
+editor's completion and the validator can never disagree about the structure.
+Checks that relate one part of a file to another (duplicate ids, ``show_if``
+references, ``min < max``) live in :mod:`kiosk.survey.checks`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+)
+from pydantic_core import PydanticCustomError
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
+LANG_PATTERN = r"^[a-z]{2,3}$"
+#: Characters of reference codes: no look-alikes (0/O, 1/I/L).
+REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+Slug = Annotated[
+    str,
+    Field(
+        pattern=SLUG_PATTERN,
+        min_length=1,
+        max_length=64,
+        description="Lowercase letters, digits, '-' and '_'.",
+    ),
+]
+
+
+def _text_shape(value: Any) -> Any:
+    """Accept a plain string or a mapping language -> string, and nothing else."""
+    if isinstance(value, str):
+        if not value.strip():
+            raise PydanticCustomError("empty_text", "the text is empty")
+        return value
+    if isinstance(value, dict):
+        for lang, text in value.items():
+            if not isinstance(lang, str) or not isinstance(text, str):
+                raise PydanticCustomError(
+                    "text_shape", "a translated text maps a language code to a string"
+                )
+            if not text.strip():
+                raise PydanticCustomError(
+                    "empty_text", "the {lang!r} text is empty", {"lang": lang}
+                )
+        return value
+    raise PydanticCustomError(
+        "text_shape", "must be a text, or a mapping of language code to text (da: ..., en: ...)"
+    )
+
+
+def _text_languages(value: str | dict[str, str], info: ValidationInfo) -> str | dict[str, str]:
+    """A translated text must cover every language the survey lists, and only those."""
+    languages = (info.context or {}).get("languages")
+    if not languages or isinstance(value, str):
+        return value
+    missing = [lang for lang in languages if lang not in value]
+    if missing:
+        names = ", ".join(repr(lang) for lang in missing)
+        raise PydanticCustomError(
+            "missing_translation", "missing the {names} text", {"names": names}
+        )
+    extra = [lang for lang in value if lang not in languages]
+    if extra:
+        names = ", ".join(repr(lang) for lang in extra)
+        raise PydanticCustomError(
+            "extra_translation",
+            "has a {names} text, but the survey's languages are {langs}",
+            {"names": names, "langs": ", ".join(languages)},
+        )
+    return value
+
+
+LocalizedText = Annotated[
+    str | dict[str, str],
+    BeforeValidator(_text_shape),
+    AfterValidator(_text_languages),
+    Field(description="A text, or a mapping of language code to text for every survey language."),
+]
+
+
+class Strict(BaseModel):
+    """Base for every part of a survey file: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Choice(Strict):
+    id: Slug
+    text: LocalizedText
+
+
+class ShowIf(Strict):
+    """Show a question only when an earlier answer equals a value (or is one of several)."""
+
+    question: Slug
+    equals: str | int | bool | None = None
+    in_: list[str | int | bool] | None = Field(default=None, alias="in", min_length=1)
+
+    def values(self) -> list[str | int | bool]:
+        return list(self.in_) if self.in_ is not None else [self.equals]  # type: ignore[list-item]
+
+
+class QuestionBase(Strict):
+    id: Slug
+    text: LocalizedText
+    help: LocalizedText | None = None
+    required: bool = False
+    show_if: ShowIf | None = None
+
+
+class SingleChoiceQuestion(QuestionBase):
+    type: Literal["single_choice"]
+    choices: list[Choice] = Field(min_length=1)
+
+
+class MultipleChoiceQuestion(QuestionBase):
+    type: Literal["multiple_choice"]
+    choices: list[Choice] = Field(min_length=1)
+    max_choices: int | None = Field(default=None, ge=1)
+
+
+class ScaleQuestion(QuestionBase):
+    type: Literal["scale"]
+    min: int = 1
+    max: int = 5
+    min_label: LocalizedText | None = None
+    max_label: LocalizedText | None = None
+    style: Literal["numbers", "smileys"] = "numbers"
+
+    @property
+    def points(self) -> list[int]:
+        return list(range(self.min, self.max + 1))
+
+
+class YesNoQuestion(QuestionBase):
+    type: Literal["yes_no"]
+
+
+class TextQuestion(QuestionBase):
+    type: Literal["text"]
+    max_length: int = Field(default=200, ge=1, le=1000)
+
+
+class NumberQuestion(QuestionBase):
+    type: Literal["number"]
+    min: int | None = None
+    max: int | None = None
+
+
+class InfoScreen(QuestionBase):
+    """A screen with text and no answer, for example the frame of the questions that follow."""
+
+    type: Literal["info"]
+    required: Literal[False] = False
+
+
+Question = Annotated[
+    SingleChoiceQuestion
+    | MultipleChoiceQuestion
+    | ScaleQuestion
+    | YesNoQuestion
+    | TextQuestion
+    | NumberQuestion
+    | InfoScreen,
+    Field(discriminator="type"),
+]
+
+QUESTION_TYPES = (
+    "single_choice",
+    "multiple_choice",
+    "scale",
+    "yes_no",
+    "text",
+    "number",
+    "info",
+)
+
+
+class Theme(Strict):
+    id: Slug
+    text: LocalizedText
+
+
+class Ideas(Strict):
+    """The idea-card section: a prompt, themes to file an idea under, optional follow-up contact."""
+
+    prompt: LocalizedText
+    themes: list[Theme] = Field(min_length=1)
+    allow_contact: bool = False
+    consent: LocalizedText | None = Field(
+        default=None,
+        description="Plain-language consent text: what is kept, why, and for how long.",
+    )
+    questions: list[Question] = Field(
+        default_factory=list, description="Optional 'about you' questions."
+    )
+
+
+class Followup(Strict):
+    """The follow-up link shown as a QR code; ``{ref}`` is replaced by the record's code."""
+
+    url: str = Field(pattern=r"^https?://\S+$")
+    text: LocalizedText
+
+
+class Survey(Strict):
+    id: Slug
+    version: int = Field(ge=1)
+    title: LocalizedText
+    intro: LocalizedText
+    thanks: LocalizedText
+    languages: list[Annotated[str, Field(pattern=LANG_PATTERN)]] = Field(min_length=1)
+    ref_prefix: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{1,4}$",
+        description="Prefix of reference codes, for example GM for Gentofte Mødes.",
+    )
+    questions: list[Question] = Field(min_length=1)
+    ideas: Ideas | None = None
+    followup: Followup | None = None
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
+        json_schema_extra={
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "Borgerkiosk survey",
+        },
+    )
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    def question(self, question_id: str) -> Any:
+        """The question with this id, from the survey or its idea section."""
+        for question in self.all_questions():
+            if question.id == question_id:
+                return question
+        raise KeyError(question_id)
+
+    def all_questions(self) -> list[Any]:
+        extra = list(self.ideas.questions) if self.ideas else []
+        return [*self.questions, *extra]
+
+
+def localize(text: str | dict[str, str] | None, lang: str, fallback: str | None = None) -> str:
+    """The text in ``lang`` (or the fallback language); a plain string is the same in all."""
+    if text is None:
+        return ""
+    if isinstance(text, str):
+        return text
+    if lang in text:
+        return text[lang]
+    if fallback and fallback in text:
+        return text[fallback]
+    return next(iter(text.values()), "")
