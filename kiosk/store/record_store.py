@@ -1,0 +1,301 @@
+"""The kiosk's local store of records and contact details, on TinyDB.
+
+Records live in small TinyDB tables (``records.00000``, ``records.00001``, ...)
+of :data:`SHARD_SIZE` documents each, so the work TinyDB does per save stays
+the same however many visitors came before. Contact details, given only with
+consent, live in tables of their own, linked to a record by its id alone.
+
+Every method is a transaction of :class:`~kiosk.store.log_storage.LogStorage`:
+safe from the kiosk's UI and its sync thread at once, and from another process
+(``kiosk sync`` while the kiosk runs) on the same data directory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.table import Document
+
+from kiosk.records import now_iso
+from kiosk.store.log_storage import LogStorage
+
+SHARD_SIZE = 128
+RECORDS = "records"
+CONTACTS = "contacts"
+
+#: sync_status values for records the collector would not take.
+REJECTED_STATUSES = ("conflict", "invalid")
+
+
+@dataclass
+class StoreHealth:
+    """What the organiser screen and ``kiosk stats`` show about the store itself."""
+
+    directory: Path
+    records: int
+    pending: int
+    log_bytes: int
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class SurveyCounts:
+    completed: int = 0
+    partial: int = 0
+    synced: int = 0
+    pending: int = 0
+    rejected: int = 0
+    suspect: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.completed + self.partial
+
+
+class RecordStore:
+    """Durable, crash-safe storage of visitors' records in a data directory."""
+
+    def __init__(
+        self,
+        data_dir: str | os.PathLike[str],
+        *,
+        durable: bool = True,
+        lock_timeout: float | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        kwargs: dict[str, Any] = {"durable": durable}
+        if lock_timeout is not None:
+            kwargs["lock_timeout"] = lock_timeout
+        self._storage = LogStorage(self.data_dir / "store", **kwargs)
+        self._db = TinyDB(storage=_Passthrough, storage_obj=self._storage)
+        self._where: dict[str, tuple[str, int]] = {}
+        self._table_ids: dict[str, set[str]] = {}
+        self._pending: set[str] = set()
+        self._refs: set[str] = set()
+        self._counts: dict[str, int] = {RECORDS: 0, CONTACTS: 0}
+        with self._storage.transaction():
+            self._reindex()
+
+    # --- life cycle ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> RecordStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- writing ------------------------------------------------------------------------
+
+    def save(self, record: dict[str, Any], contact: dict[str, Any] | None = None) -> None:
+        """Store a new record (and its contact details) durably before returning.
+
+        Raises :class:`~kiosk.store.errors.StoreWriteError` when it could not be
+        made durable; then nothing was stored and what was stored before is intact.
+        """
+        if "id" not in record:
+            raise ValueError("a record needs an 'id'")
+        with self._storage.transaction():
+            if record["id"] in self._where:
+                raise ValueError(f"record {record['id']} is already stored")
+            if contact is not None:
+                linked = {**contact, "record_id": record["id"]}
+                self._insert(CONTACTS, linked)
+            self._insert(RECORDS, dict(record))
+            self._after_write()
+        if self._storage.needs_compaction():
+            self.compact()
+
+    def mark_synced(self, record_ids: Iterable[str], at: str | None = None) -> int:
+        """Mark records as received by the collector; returns how many changed."""
+        stamp = at or now_iso()
+        return self._update_many(
+            record_ids, {"synced_at": stamp, "sync_status": None, "sync_error": None}
+        )
+
+    def mark_rejected(self, record_id: str, status: str, error: str) -> int:
+        """Flag a record the collector refused (kept, never deleted, listed for organisers)."""
+        if status not in REJECTED_STATUSES:
+            raise ValueError(f"status must be one of {REJECTED_STATUSES}")
+        return self._update_many([record_id], {"sync_status": status, "sync_error": error})
+
+    def compact(self) -> None:
+        """Fold the log into a snapshot; safe at any time, used when the log grows large."""
+        self._storage.compact()
+
+    # --- reading ------------------------------------------------------------------------
+
+    def get(self, record_id: str) -> dict[str, Any] | None:
+        with self._storage.transaction():
+            self._after_write()
+            where = self._where.get(record_id)
+            if where is None:
+                return None
+            doc = self._db.table(where[0]).get(doc_id=where[1])
+            return dict(doc) if doc is not None else None
+
+    def records(
+        self, *, kind: str | None = None, survey_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every record (optionally of one kind or survey), in the order they were saved."""
+        with self._storage.transaction():
+            self._after_write()
+            return [
+                dict(doc)
+                for doc in self._iter_docs(RECORDS)
+                if (kind is None or doc.get("kind") == kind)
+                and (survey_id is None or doc.get("survey_id") == survey_id)
+            ]
+
+    def contacts(self) -> dict[str, dict[str, Any]]:
+        """Contact details by record id (only ever asked for with --include-contact)."""
+        with self._storage.transaction():
+            self._after_write()
+            return {doc["record_id"]: dict(doc) for doc in self._iter_docs(CONTACTS)}
+
+    def pending(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Records not yet synced and not rejected, oldest first."""
+        with self._storage.transaction():
+            self._after_write()
+            ids = sorted(self._pending, key=lambda rid: self._where[rid])
+            if limit is not None:
+                ids = ids[:limit]
+            return [self._doc(rid) for rid in ids]
+
+    def pending_count(self) -> int:
+        with self._storage.transaction():
+            self._after_write()
+            return len(self._pending)
+
+    def has_ref(self, ref: str) -> bool:
+        with self._storage.transaction():
+            self._after_write()
+            return ref in self._refs
+
+    def __len__(self) -> int:
+        with self._storage.transaction():
+            self._after_write()
+            return self._counts[RECORDS]
+
+    def counts(self) -> dict[tuple[str, str], SurveyCounts]:
+        """Counts per (survey id, kind): completed, partial, synced, pending, rejected."""
+        out: dict[tuple[str, str], SurveyCounts] = {}
+        for doc in self.records():
+            counts = out.setdefault(
+                (doc.get("survey_id", "?"), doc.get("kind", "?")), SurveyCounts()
+            )
+            if doc.get("completed"):
+                counts.completed += 1
+            else:
+                counts.partial += 1
+            if doc.get("suspect"):
+                counts.suspect += 1
+            if doc.get("synced_at"):
+                counts.synced += 1
+            elif doc.get("sync_status") in REJECTED_STATUSES:
+                counts.rejected += 1
+            else:
+                counts.pending += 1
+        return out
+
+    def health(self) -> StoreHealth:
+        with self._storage.transaction():
+            self._after_write()
+            return StoreHealth(
+                directory=self.data_dir,
+                records=self._counts[RECORDS],
+                pending=len(self._pending),
+                log_bytes=self._storage.log_bytes,
+                problems=list(self._storage.recovery.problems),
+            )
+
+    # --- internals ----------------------------------------------------------------------
+
+    def _insert(self, kind: str, doc: dict[str, Any]) -> None:
+        sequence = self._counts[kind]
+        table = f"{kind}.{sequence // SHARD_SIZE:05d}"
+        self._db.table(table).insert(Document(doc, doc_id=sequence + 1))
+
+    def _update_many(self, record_ids: Iterable[str], fields: dict[str, Any]) -> int:
+        with self._storage.transaction():
+            self._after_write()
+            by_table: dict[str, list[int]] = {}
+            for rid in record_ids:
+                if rid in self._where:
+                    table, doc_id = self._where[rid]
+                    by_table.setdefault(table, []).append(doc_id)
+            changed = 0
+            for table, doc_ids in by_table.items():
+                clean = {k: v for k, v in fields.items() if v is not None}
+                drop = [k for k, v in fields.items() if v is None]
+
+                def apply(
+                    doc: dict[str, Any], clean: dict[str, Any] = clean, drop: list[str] = drop
+                ) -> None:
+                    doc.update(clean)
+                    for key in drop:
+                        doc.pop(key, None)
+
+                changed += len(self._db.table(table).update(apply, doc_ids=doc_ids))
+            self._after_write()
+            return changed
+
+    def _after_write(self) -> None:
+        """Re-index the tables that changed (by this process or another one)."""
+        if self._storage.changed:
+            self._reindex()
+
+    def _reindex(self) -> None:
+        changed = set(self._storage.changed)
+        self._storage.changed.clear()
+        data = self._storage.read()
+        for table in changed:
+            self._db.table(table).clear_cache()
+            for rid in self._table_ids.pop(table, set()):
+                self._where.pop(rid, None)
+                self._pending.discard(rid)
+            if table.startswith(RECORDS + ".") and table in data:
+                ids = set()
+                for doc_id, doc in data[table].items():
+                    rid = doc.get("id")
+                    ids.add(rid)
+                    self._where[rid] = (table, int(doc_id))
+                    if not doc.get("synced_at") and doc.get("sync_status") is None:
+                        self._pending.add(rid)
+                    if doc.get("ref"):
+                        self._refs.add(doc["ref"])
+                self._table_ids[table] = ids
+        tally: Counter[str] = Counter()
+        for table, docs in data.items():
+            tally[table.split(".")[0]] += len(docs)
+        self._counts = {RECORDS: tally[RECORDS], CONTACTS: tally[CONTACTS]}
+
+    def _iter_docs(self, kind: str) -> Iterator[dict[str, Any]]:
+        data = self._storage.read()
+        for table in sorted(t for t in data if t.startswith(kind + ".")):
+            docs = data[table]
+            for doc_id in sorted(docs, key=int):
+                yield docs[doc_id]
+
+    def _doc(self, record_id: str) -> dict[str, Any]:
+        table, doc_id = self._where[record_id]
+        return dict(self._storage.read()[table][str(doc_id)])
+
+
+class _Passthrough:
+    """Lets TinyDB use an already constructed storage object (TinyDB wants a class)."""
+
+    def __new__(cls, *, storage_obj: LogStorage) -> LogStorage:  # type: ignore[misc]
+        return storage_obj
