@@ -8,7 +8,7 @@ import click
 
 
 @click.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 def validate(files: tuple[str, ...]) -> None:
     """Check survey files and report every problem, each as FILE:LINE: field: what is wrong.
 

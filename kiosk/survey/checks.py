@@ -32,6 +32,8 @@ def cross_checks(data: Any) -> Iterator[Problem]:
             )
         if isinstance(ideas.get("questions"), list):
             yield from _check_question_list(ideas["questions"], ("ideas", "questions"))
+            if isinstance(questions, list):
+                yield from _shared_ids(questions, ideas["questions"])
     followup = data.get("followup")
     if isinstance(followup, dict) and isinstance(followup.get("url"), str):
         url = followup["url"]
@@ -43,7 +45,7 @@ def cross_checks(data: Any) -> Iterator[Problem]:
 def _check_question_list(questions: list[Any], where: Path) -> Iterator[Problem]:
     yield from _duplicate_ids(questions, where, "question")
     earlier: dict[str, dict[str, Any]] = {}
-    all_ids = {q.get("id") for q in questions if isinstance(q, dict)}
+    all_ids = {q["id"] for q in questions if isinstance(q, dict) and isinstance(q.get("id"), str)}
     for index, question in enumerate(questions):
         if not isinstance(question, dict):
             continue
@@ -53,7 +55,8 @@ def _check_question_list(questions: list[Any], where: Path) -> Iterator[Problem]
             yield from _duplicate_ids(question["choices"], (*path, "choices"), "choice")
         show_if = question.get("show_if")
         if isinstance(show_if, dict):
-            yield from _check_show_if(show_if, (*path, "show_if"), earlier, all_ids)
+            own_id = question.get("id")
+            yield from _check_show_if(show_if, (*path, "show_if"), earlier, all_ids, own_id)
         if isinstance(question.get("id"), str):
             earlier.setdefault(question["id"], question)
 
@@ -73,6 +76,24 @@ def _duplicate_ids(items: Any, where: Path, what: str) -> Iterator[Problem]:
             )
         else:
             seen[item["id"]] = index
+
+
+def _shared_ids(questions: list[Any], idea_questions: list[Any]) -> Iterator[Problem]:
+    """An idea card's question may not reuse a survey question's id: answers are keyed by id."""
+    survey_ids = {
+        q["id"]: index
+        for index, q in reversed(list(enumerate(questions)))
+        if isinstance(q, dict) and isinstance(q.get("id"), str)
+    }
+    for index, question in enumerate(idea_questions):
+        if not isinstance(question, dict) or not isinstance(question.get("id"), str):
+            continue
+        if question["id"] in survey_ids:
+            first = survey_ids[question["id"]]
+            yield (
+                ("ideas", "questions", index, "id"),
+                f"duplicate question id {question['id']!r} (first used at questions[{first}])",
+            )
 
 
 def _check_ranges(question: dict[str, Any], path: Path) -> Iterator[Problem]:
@@ -105,7 +126,11 @@ def _check_ranges(question: dict[str, Any], path: Path) -> Iterator[Problem]:
 
 
 def _check_show_if(
-    show_if: dict[str, Any], path: Path, earlier: dict[str, dict[str, Any]], all_ids: set[Any]
+    show_if: dict[str, Any],
+    path: Path,
+    earlier: dict[str, dict[str, Any]],
+    all_ids: set[Any],
+    own_id: Any = None,
 ) -> Iterator[Problem]:
     has_equals, has_in = "equals" in show_if, "in" in show_if
     if has_equals == has_in:
@@ -116,7 +141,9 @@ def _check_show_if(
         return
     target = earlier.get(target_id)
     if target is None:
-        if target_id in all_ids:
+        if target_id == own_id:
+            yield (*path, "question"), "refers to its own question; show_if may only look back"
+        elif target_id in all_ids:
             yield (
                 (*path, "question"),
                 f"refers to {target_id!r}, which comes later; show_if may only look back",
@@ -129,6 +156,8 @@ def _check_show_if(
         return
     key = "equals" if has_equals else "in"
     for offset, value in enumerate(values):
+        if isinstance(value, list | dict):
+            continue  # not a value at all: the model reports that
         reason = _impossible_value(target, value)
         if reason:
             value_path = (*path, key) if has_equals else (*path, key, offset)

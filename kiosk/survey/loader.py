@@ -5,17 +5,19 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from kiosk.survey.checks import cross_checks
-from kiosk.survey.model import QUESTION_TYPES, Survey
+from kiosk.survey.model import LANG_PATTERN, QUESTION_TYPES, Survey
 
 FieldPath = tuple[str | int, ...]
 
@@ -85,6 +87,8 @@ def validate_file(path: str | Path) -> Report:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         return _single(name, 1, "", "no such file")
+    except IsADirectoryError:
+        return _single(name, 1, "", f"is a directory; give the survey files, e.g. {name}/*.yaml")
     except UnicodeDecodeError as exc:
         return _single(
             name, 1, "", f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})"
@@ -99,12 +103,22 @@ def validate_text(text: str, name: str = "<survey>") -> Report:
     try:
         data, lines, duplicate_keys = _parse(text)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or exc.context or "not valid YAML"
-        return _single(name, line, "", f"YAML syntax error at column {column}: {what}")
+        line, message = _yaml_error(exc)
+        return _single(name, line, "", message)
     except yaml.YAMLError as exc:
         return _single(name, 1, "", f"YAML error: {exc}")
+    except _AliasLoop as exc:
+        return _single(
+            name, exc.line, "", "an alias (*name) refers to the list or mapping it is in"
+        )
+    except (_TooBig, RecursionError):
+        return _single(
+            name,
+            1,
+            "",
+            f"the file is too big or nests too deeply for a survey "
+            f"(more than {_MAX_NODES} values or {_MAX_DEPTH} levels)",
+        )
 
     report = Report(file=name)
     located = _Locator(name, lines)
@@ -126,7 +140,7 @@ def validate_text(text: str, name: str = "<survey>") -> Report:
         survey = Survey.model_validate(data, context=context)
     except ValidationError as exc:
         report.problems.extend(
-            located(_clean_loc(err["loc"], data), _message(err)) for err in exc.errors()
+            located(path, message) for path, message in _problems_from(exc, data)
         )
     report.problems.extend(located(path, message) for path, message in cross_checks(data))
     report.problems.sort(key=lambda p: p.line)
@@ -148,47 +162,95 @@ def _single(name: str, line: int, path: str, message: str) -> Report:
 
 
 def _is_language_list(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+    """True for a usable ``languages`` list, the context translated texts are checked with."""
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(v, str) and re.fullmatch(LANG_PATTERN, v) for v in value)
+    )
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
+    """The line of a YAML syntax error and a message naming its column."""
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    what = exc.problem or exc.context or "not valid YAML"
+    started = exc.context_mark
+    if exc.problem and exc.context and started is not None and started.line + 1 != line:
+        what += f" ({exc.context} started on line {started.line + 1})"
+    if "'\\t'" in what:
+        what += "; indent with spaces, YAML does not allow tabs there"
+    return line, f"YAML syntax error at column {column}: {what}"
 
 
 # --- YAML with line numbers ----------------------------------------------------------------
 
 
+_MAX_NODES = 100_000
+_MAX_DEPTH = 100
+
+
+class _AliasLoop(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+class _TooBig(Exception):
+    pass
+
+
 def _parse(text: str) -> tuple[Any, dict[FieldPath, int], list[FieldPath]]:
-    """Parse YAML, returning the data, the line of every field path, and duplicated keys."""
+    """Parse YAML, returning the data, the line of every field path, and duplicated keys.
+
+    The node tree is walked before the data is used, so a file whose aliases loop or
+    multiply (``&a [*a]``, "billion laughs") is refused before anything recurses into it.
+    """
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
+        lines: dict[FieldPath, int] = {}
+        duplicates: list[FieldPath] = []
+        if node is not None:
+            lines[()] = node.start_mark.line + 1
+            _walk(node, (), lines, duplicates, set(), [_MAX_NODES])
         data = loader.construct_document(node) if node is not None else None
     finally:
         loader.dispose()
-    lines: dict[FieldPath, int] = {}
-    duplicates: list[FieldPath] = []
-    if node is not None:
-        _walk(node, (), lines, duplicates)
     return data, lines, duplicates
 
 
 def _walk(
-    node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int], duplicates: list[FieldPath]
+    node: yaml.Node,
+    path: FieldPath,
+    lines: dict[FieldPath, int],
+    duplicates: list[FieldPath],
+    ancestors: set[int],
+    budget: list[int],
 ) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
+    """Record the line of every key and list item under ``node``."""
+    if id(node) in ancestors:
+        raise _AliasLoop(node.start_mark.line + 1)
+    budget[0] -= 1
+    if budget[0] < 0 or len(ancestors) > _MAX_DEPTH:
+        raise _TooBig
+    ancestors.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: set[Any] = set()
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue  # a list or mapping as a key: the constructor refuses it
             key = key_node.value
             child = (*path, key)
             if key in seen:
                 duplicates.append(child)
-                lines[child] = key_node.start_mark.line + 1
-                continue
             seen.add(key)
             lines[child] = key_node.start_mark.line + 1
-            _walk(value_node, child, lines, duplicates)
-            lines[child] = key_node.start_mark.line + 1
+            _walk(value_node, child, lines, duplicates, ancestors, budget)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*path, index), lines, duplicates)
+            lines[(*path, index)] = item.start_mark.line + 1
+            _walk(item, (*path, index), lines, duplicates, ancestors, budget)
+    ancestors.discard(id(node))
 
 
 class _Locator:
@@ -217,24 +279,77 @@ def _dotted(path: FieldPath) -> str:
     return out
 
 
-def _clean_loc(loc: tuple[Any, ...], data: Any) -> FieldPath:
-    """Drop the parts of a pydantic location that are not in the file (union tags, validators)."""
+def _clean_loc(loc: tuple[Any, ...], data: Any, kind: str = "") -> FieldPath:
+    """The path in the file of a pydantic error location.
+
+    Pydantic adds parts that are not in the file: the question type after a question's
+    index (the discriminator tag), validator names, and the member of a union that was
+    tried (``str``, ``int``). They are dropped; so ``questions.0.text.id`` (a text
+    question without an id) becomes ``questions[0].id``.
+    """
     clean: list[str | int] = []
-    here = data
+    here: Any = data
+    missing = False
+    tag_next = False  # right after a question's index, where pydantic puts the type tag
     for part in loc:
-        in_dict = isinstance(here, dict) and part in here
-        in_list = isinstance(here, list) and isinstance(part, int) and part < len(here)
-        if in_dict or in_list:
+        at_tag, tag_next = tag_next, False
+        if missing:
+            clean.append(part)
+        elif isinstance(here, dict):
+            if at_tag and part in QUESTION_TYPES and here.get("type") == part:
+                continue
+            if part in here:
+                clean.append(part)
+                here = here[part]
+            elif kind == "missing" or not isinstance(part, str):
+                clean.append(part)  # a key that is missing here
+                missing = True
+            # else: a validator's name or the member of a union pydantic tried
+        elif isinstance(here, list) and isinstance(part, int) and 0 <= part < len(here):
+            tag_next = bool(clean) and clean[-1] == "questions"
             clean.append(part)
             here = here[part]
-        elif isinstance(part, str) and (
-            part in QUESTION_TYPES or "[" in part or "function" in part
-        ):
-            continue  # a discriminator tag or validator name pydantic adds to the location
+        elif isinstance(part, str):
+            continue  # the member of a union pydantic tried on a value: 'str', 'int', ...
         else:
             clean.append(part)
-            here = None
+            missing = True
     return tuple(clean)
+
+
+def _problems_from(exc: ValidationError, data: Any) -> list[tuple[FieldPath, str]]:
+    """One ``(path, message)`` per place in the file, merging a union's alternatives."""
+    grouped: dict[FieldPath, list[dict[str, Any]]] = {}
+    for err in exc.errors():
+        path = _clean_loc(err["loc"], data, err["type"])
+        if err["type"] == "union_tag_invalid" and isinstance(_value_at(data, path), dict):
+            path = (*path, "type")  # point at the line of the bad type
+        grouped.setdefault(path, []).append(err)
+    out: list[tuple[FieldPath, str]] = []
+    for path, errors in grouped.items():
+        alternatives = [_TYPE_NOUNS.get(err["type"]) for err in errors]
+        if len(errors) > 1 and all(alternatives):
+            names = list(dict.fromkeys(a for a in alternatives if a))
+            joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+            out.append((path, f"must be {joined}"))
+            continue
+        out.extend((path, _message(err, data, path)) for err in errors)
+    return out
+
+
+#: What a value must be, for the type errors of union members.
+_TYPE_NOUNS = {
+    "string_type": "a text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "bool_type": "true/false",
+    "bool_parsing": "true/false",
+    "none_required": "empty",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+}
 
 
 # --- friendly messages -------------------------------------------------------------------
@@ -242,11 +357,10 @@ def _clean_loc(loc: tuple[Any, ...], data: Any) -> FieldPath:
 
 @cache
 def _known_keys() -> tuple[str, ...]:
-    """Every key the format knows, for did-you-mean hints."""
-    keys: set[str] = {"in"}
+    """Every key the format knows, for did-you-mean hints where the model is not known."""
+    keys: set[str] = set()
     for model in _submodels():
-        for name, info in model.model_fields.items():
-            keys.add(info.alias or name)
+        keys.update(_keys_of(model))
     return tuple(sorted(keys))
 
 
@@ -260,48 +374,128 @@ def _submodels() -> list[type[BaseModel]]:
     ]
 
 
-def _message(err: dict[str, Any]) -> str:
+def _keys_of(model: type[BaseModel]) -> list[str]:
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model of the mapping at a pydantic location (with its question type tags)."""
+    model: type[BaseModel] | None = Survey
+    parts = list(loc)
+    while parts and model is not None:
+        part = parts.pop(0)
+        fields = {info.alias or name: info for name, info in model.model_fields.items()}
+        if part not in fields:
+            return None
+        model = _unwrap(fields[part].annotation, parts)
+    return model
+
+
+def _unwrap(annotation: Any, parts: list[Any]) -> type[BaseModel] | None:
+    """The model inside ``annotation``, consuming list indexes and type tags from ``parts``."""
+    origin = get_origin(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if origin is Annotated:
+        return _unwrap(get_args(annotation)[0], parts)
+    if origin is list:
+        if not parts or not isinstance(parts[0], int):
+            return None
+        parts.pop(0)
+        return _unwrap(get_args(annotation)[0], parts)
+    if origin in (Union, UnionType):
+        models = [
+            m for m in get_args(annotation) if isinstance(m, type) and issubclass(m, BaseModel)
+        ]
+        if len(models) == 1:
+            return models[0]
+        if parts and parts[0] in QUESTION_TYPES:
+            tag = parts.pop(0)
+            for m in models:
+                if tag in get_args(m.model_fields["type"].annotation):
+                    return m
+    return None
+
+
+def _message(err: dict[str, Any], data: Any = None, path: FieldPath = ()) -> str:
+    """A message an organiser understands for one pydantic error."""
     kind = err["type"]
     ctx = err.get("ctx") or {}
     loc = err["loc"]
+    last = path[-1] if path else ""
+    parent = path[-2] if len(path) >= 2 else ""
     if kind == "extra_forbidden":
         key = str(loc[-1]) if loc else ""
-        hint = difflib.get_close_matches(key, _known_keys(), n=1, cutoff=0.6)
-        return f"unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+        model = _model_at(loc[:-1])
+        keys = _keys_of(model) if model else _known_keys()
+        hint = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
+        if hint:
+            return f"unknown key {key!r} (did you mean {hint[0]!r}?)"
+        if model is not None:
+            return f"unknown key {key!r}; the keys here are {', '.join(keys)}"
+        return f"unknown key {key!r}"
     if kind == "missing":
         return "is required but missing"
     if kind == "union_tag_invalid":
-        tag = str(ctx.get("tag", ""))
-        hint = difflib.get_close_matches(tag, QUESTION_TYPES, n=1, cutoff=0.5)
+        tag = _value_at(data, path) if last == "type" else None
         known = ", ".join(QUESTION_TYPES)
+        if not isinstance(tag, str):
+            return f"'type' must be one of {known}"
+        hint = difflib.get_close_matches(tag, QUESTION_TYPES, n=1, cutoff=0.5)
         return f"unknown question type {tag!r}" + (
             f" (did you mean {hint[0]!r}?)" if hint else f"; the types are {known}"
         )
     if kind == "union_tag_not_found":
         return f"every question needs a 'type': one of {', '.join(QUESTION_TYPES)}"
-    if kind == "too_short" and loc and loc[-1] in ("choices", "themes", "questions"):
-        return f"must list at least one {str(loc[-1]).rstrip('s')}"
+    if kind == "too_short":
+        if last in ("choices", "themes", "questions", "languages"):
+            return f"must list at least one {str(last).rstrip('s')}"
+        return "must list at least one value"
+    if kind == "too_long":
+        return f"is too long: at most {ctx.get('max_length')}"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "string_too_long":
+        return f"is too long: at most {ctx.get('max_length')} characters"
     if kind == "string_pattern_mismatch":
-        field_name = loc[-1] if loc else ""
-        if field_name in ("id", "question") or (isinstance(field_name, int)):
+        if parent == "languages":
+            return "must be a language code of 2 or 3 lowercase letters, for example da or en"
+        if last in ("id", "question"):
             return (
                 "must be a slug: lowercase letters, digits, '-' and '_' (for example 'age-group')"
             )
-        if field_name == "url":
+        if last == "url":
             return "must be an http:// or https:// address"
-        if field_name == "ref_prefix":
+        if last == "ref_prefix":
             return "must be 1 to 4 capital letters, for example GM"
         return f"does not have the expected form ({ctx.get('pattern', '')})"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"must be at least {ctx.get('ge', ctx.get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"must be at most {ctx.get('le', ctx.get('lt'))}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return "must be a whole number"
     if kind in ("bool_parsing", "bool_type"):
         return "must be true or false"
     if kind == "literal_error":
+        if last == "required":
+            return "an info screen has no answer, so it cannot be required"
         return f"must be {ctx.get('expected', 'one of the allowed values')}"
     if kind in ("string_type", "str_type"):
         return "must be a text"
     if kind == "list_type":
         return "must be a list (lines starting with '- ')"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return "must be a mapping of fields"
+        return "must be a mapping of fields (key: value lines)"
     return str(err["msg"])
+
+
+def _value_at(data: Any, path: FieldPath) -> Any:
+    for part in path:
+        in_dict = isinstance(data, dict) and part in data
+        in_list = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        if in_dict or in_list:
+            data = data[part]
+        else:
+            return None
+    return data

@@ -9,6 +9,7 @@ references, ``min < max``) live in :mod:`kiosk.survey.checks`.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -44,14 +45,32 @@ def _text_shape(value: Any) -> Any:
             raise PydanticCustomError("empty_text", "the text is empty")
         return value
     if isinstance(value, dict):
+        if not value:
+            raise PydanticCustomError("empty_text", "the text is empty")
         for lang, text in value.items():
-            if not isinstance(lang, str) or not isinstance(text, str):
+            if not isinstance(lang, str):
                 raise PydanticCustomError(
-                    "text_shape", "a translated text maps a language code to a string"
+                    "text_shape",
+                    "{lang} is not a language code; a translated text maps a language code "
+                    "to a text (da: ..., en: ...)",
+                    {"lang": repr(lang)},
                 )
-            if not text.strip():
+            if text is None and not re.fullmatch(LANG_PATTERN, lang):
                 raise PydanticCustomError(
-                    "empty_text", "the {lang!r} text is empty", {"lang": lang}
+                    "text_shape",
+                    "{lang} is not a language code; a text with a comma inside { ... } "
+                    "must be in quotes",
+                    {"lang": repr(lang)},
+                )
+            if text is None or (isinstance(text, str) and not text.strip()):
+                raise PydanticCustomError(
+                    "empty_text", "the {lang} text is empty", {"lang": repr(lang)}
+                )
+            if not isinstance(text, str):
+                raise PydanticCustomError(
+                    "text_shape",
+                    "the {lang} text must be a text, not a list or mapping",
+                    {"lang": repr(lang)},
                 )
         return value
     raise PydanticCustomError(
@@ -92,7 +111,8 @@ LocalizedText = Annotated[
 class Strict(BaseModel):
     """Base for every part of a survey file: unknown keys are errors, not silently ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    #: strict: "3" is not a number and 1 is not true, as in the JSON Schema editors use.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
 
 class Choice(Strict):
@@ -234,6 +254,7 @@ class Survey(Strict):
         extra="forbid",
         frozen=True,
         populate_by_name=True,
+        strict=True,
         json_schema_extra={
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": "Borgerkiosk survey",
