@@ -1,0 +1,110 @@
+"""The surveys shipped in surveys/ are valid and fit on a kiosk screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kiosk.survey import load_survey, validate_file
+from kiosk.survey.model import QUESTION_TYPES, Survey, localize
+
+SURVEYS_DIR = Path(__file__).resolve().parent.parent / "surveys"
+SURVEY_FILES = sorted(SURVEYS_DIR.glob("*.yaml"))
+MODELINE = "# yaml-language-server: $schema=../docs/survey.schema.json"
+
+
+def test_the_bundled_surveys_are_there() -> None:
+    names = {path.name for path in SURVEY_FILES}
+    assert {
+        "gentofte-moedes.yaml",
+        "opgaveudvalg-borgermoede.yaml",
+        "koebenhavnerkonference.yaml",
+    } <= names
+
+
+@pytest.mark.parametrize("path", SURVEY_FILES, ids=lambda p: p.name)
+def test_survey_validates(path: Path) -> None:
+    report = validate_file(path)
+    assert report.problems == []
+    assert report.ok
+    assert report.survey is not None
+    assert report.survey.id == path.stem
+    assert report.survey.languages == ["da", "en"]
+
+
+@pytest.mark.parametrize("path", SURVEY_FILES, ids=lambda p: p.name)
+def test_survey_starts_with_the_schema_modeline(path: Path) -> None:
+    assert path.read_text(encoding="utf-8").splitlines()[0] == MODELINE
+
+
+@pytest.mark.parametrize("path", SURVEY_FILES, ids=lambda p: p.name)
+def test_visible_texts_fit_a_small_kiosk_screen(path: Path) -> None:
+    survey = load_survey(path)
+    too_long: list[str] = []
+
+    def check(text: object, limit: int, where: str) -> None:
+        for lang in survey.languages:
+            value = localize(text, lang)  # type: ignore[arg-type]
+            if len(value) >= limit:
+                too_long.append(f"{where} ({lang}, {len(value)} >= {limit}): {value}")
+
+    check(survey.title, 40, "title")
+    for question in survey.all_questions():
+        check(question.text, 120, f"{question.id}.text")
+        for choice in getattr(question, "choices", []):
+            check(choice.text, 40, f"{question.id}.{choice.id}")
+    if survey.ideas:
+        for theme in survey.ideas.themes:
+            check(theme.text, 40, f"theme {theme.id}")
+    assert too_long == []
+
+
+@pytest.fixture(scope="module")
+def gentofte() -> Survey:
+    return load_survey(SURVEYS_DIR / "gentofte-moedes.yaml")
+
+
+def test_gentofte_uses_every_question_type(gentofte: Survey) -> None:
+    assert {q.type for q in gentofte.questions} == set(QUESTION_TYPES)
+
+
+def test_gentofte_has_a_smiley_scale_and_a_conditional_question(gentofte: Survey) -> None:
+    scales = [q for q in gentofte.questions if q.type == "scale"]
+    assert any(q.style == "smileys" for q in scales)
+    committee = gentofte.question("opgaveudvalg-emne")
+    assert committee.show_if is not None
+    assert committee.show_if.question == "opgaveudvalg"
+    assert committee.show_if.values() == [True]
+
+
+def test_gentofte_idea_themes_are_the_six_principles(gentofte: Survey) -> None:
+    assert gentofte.ideas is not None
+    assert [theme.id for theme in gentofte.ideas.themes] == [
+        "lytter-foerst",
+        "bygger-bro",
+        "skaber-fremdrift",
+        "goer-det-nemt",
+        "fastholder-virkelyst",
+        "tydelige-rammer",
+    ]
+
+
+def test_gentofte_contact_consent_and_followup(gentofte: Survey) -> None:
+    assert gentofte.id == "gentofte-moedes"
+    assert gentofte.ref_prefix == "GM"
+    assert gentofte.ideas is not None
+    assert gentofte.ideas.allow_contact is True
+    consent_da = localize(gentofte.ideas.consent, "da")
+    assert "12 måneder" in consent_da
+    assert "e-mail" in consent_da
+    assert [q.type for q in gentofte.ideas.questions] == ["single_choice", "single_choice"]
+    assert not any(q.required for q in gentofte.ideas.questions)
+    assert gentofte.followup is not None
+    assert "{ref}" in gentofte.followup.url
+    assert gentofte.followup.url.startswith("https://")
+
+
+def test_copenhagen_conference_asks_two_questions() -> None:
+    survey = load_survey(SURVEYS_DIR / "koebenhavnerkonference.yaml")
+    assert len(survey.questions) == 2
