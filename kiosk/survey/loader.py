@@ -84,17 +84,26 @@ def validate_file(path: str | Path) -> Report:
     """Validate one file; never raises for anything wrong with the file itself."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except FileNotFoundError:
         return _single(name, 1, "", "no such file")
     except IsADirectoryError:
         return _single(name, 1, "", f"is a directory; give the survey files, e.g. {name}/*.yaml")
-    except UnicodeDecodeError as exc:
-        return _single(
-            name, 1, "", f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})"
-        )
     except OSError as exc:
         return _single(name, 1, "", f"cannot read the file: {exc.strerror}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        return _single(
+            name,
+            line,
+            "",
+            f"the file is not UTF-8 text ({exc.reason} at column {column}); "
+            "save it as UTF-8 in your editor",
+        )
     return validate_text(text, name)
 
 

@@ -66,6 +66,12 @@ def _text_shape(value: Any) -> Any:
                 raise PydanticCustomError(
                     "empty_text", "the {lang} text is empty", {"lang": repr(lang)}
                 )
+            if isinstance(text, bool | int | float):
+                raise PydanticCustomError(
+                    "text_shape",
+                    "YAML reads the {lang} text as {value}, not as a text: put it in quotes",
+                    {"lang": repr(lang), "value": _yaml_scalar(text)},
+                )
             if not isinstance(text, str):
                 raise PydanticCustomError(
                     "text_shape",
@@ -73,9 +79,22 @@ def _text_shape(value: Any) -> Any:
                     {"lang": repr(lang)},
                 )
         return value
+    if isinstance(value, bool | int | float):
+        raise PydanticCustomError(
+            "text_shape",
+            "YAML reads this as {value}, not as a text: put it in quotes",
+            {"value": _yaml_scalar(value)},
+        )
     raise PydanticCustomError(
         "text_shape", "must be a text, or a mapping of language code to text (da: ..., en: ...)"
     )
+
+
+def _yaml_scalar(value: bool | int | float) -> str:
+    """How YAML understood an unquoted word such as Yes, No or 10."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"the number {value}"
 
 
 def _text_languages(value: str | dict[str, str], info: ValidationInfo) -> str | dict[str, str]:
