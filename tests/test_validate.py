@@ -469,7 +469,16 @@ def test_yaml_syntax_error_has_line_and_column(in_tmp: Path) -> None:
 def test_unclosed_bracket_says_where_it_started(in_tmp: Path) -> None:
     assert problems("id: t\ntitle: [a\nversion: 1\n") == [
         "x.yaml:3: YAML syntax error at column 8: expected ',' or ']', but got ':' "
-        "(while parsing a flow sequence started on line 2)"
+        "(while parsing a flow sequence started on line 2); "
+        "inside { } and [ ], put a text with , ? : # [ ] { } in quotes"
+    ]
+
+
+def test_question_mark_in_an_unquoted_flow_text(in_tmp: Path) -> None:
+    text = survey("  - {id: a, type: yes_no, text: {da: Kommer du?, en: Will you come?}}\n")
+    assert problems(text) == [
+        "x.yaml:8: YAML syntax error at column 45: expected ',' or '}', but got '?'; "
+        "inside { } and [ ], put a text with , ? : # [ ] { } in quotes"
     ]
 
 

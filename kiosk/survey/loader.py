@@ -187,6 +187,8 @@ def _yaml_error(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
     started = exc.context_mark
     if exc.problem and exc.context and started is not None and started.line + 1 != line:
         what += f" ({exc.context} started on line {started.line + 1})"
+    if "flow" in (exc.context or ""):
+        what += "; inside { } and [ ], put a text with , ? : # [ ] { } in quotes"
     if "'\\t'" in what:
         what += "; indent with spaces, YAML does not allow tabs there"
     return line, f"YAML syntax error at column {column}: {what}"
