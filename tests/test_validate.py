@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -593,6 +594,19 @@ def test_load_survey_raises_with_every_problem(in_tmp: Path) -> None:
         load_survey("bad.yaml")
     assert len(caught.value.report.problems) == 6
     assert "bad.yaml:1: title: is required but missing" in str(caught.value)
+
+
+def test_the_documented_examples_are_true(in_tmp: Path) -> None:
+    doc = (ROOT / "docs" / "survey-format.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", doc, re.DOTALL)
+    complete = validate_text(blocks[0], "example.yaml")
+    assert [str(p) for p in complete.problems] == []
+    (broken,) = [b for b in blocks if "singel_choice" in b]
+    Path("borgermoede.yaml").write_text(broken, encoding="utf-8")
+    result = run_cli("validate", "borgermoede.yaml")
+    assert result.exit_code == 1
+    documented = [line for line in doc.splitlines() if line.startswith("borgermoede.yaml")]
+    assert result.stderr.splitlines() == documented
 
 
 # --- the CLI --------------------------------------------------------------------------------
