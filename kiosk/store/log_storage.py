@@ -68,6 +68,18 @@ def fsync_directory(path: Path) -> None:
         os.close(fd)
 
 
+def _make_durable_directory(path: Path) -> None:
+    """Create ``path`` (and missing parents) so that a power cut cannot undo the creation."""
+    missing = []
+    probe = path
+    while not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
+    path.mkdir(parents=True, exist_ok=True)
+    for created in reversed(missing):
+        fsync_directory(created.parent)
+
+
 def encode_line(entries: list[dict[str, Any]]) -> bytes:
     """One transaction as one line: its checksum, a space, its entries as JSON."""
     body = json.dumps(entries, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -79,9 +91,9 @@ def decode_line(line: bytes) -> list[dict[str, Any]] | None:
     if len(line) < 10 or line[8:9] != b" " or not line.endswith(b"\n"):
         return None
     body = line[9:-1]
+    if line[:8] != b"%08x" % zlib.crc32(body):
+        return None
     try:
-        if int(line[:8], 16) != zlib.crc32(body):
-            return None
         entries = json.loads(body)
     except ValueError:
         return None
@@ -114,7 +126,7 @@ class LogStorage(Storage):
         lock_timeout: float = LOCK_TIMEOUT_S,
     ) -> None:
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        _make_durable_directory(self.directory)
         self.durable = durable
         self.compact_min_bytes = compact_min_bytes
         self.lock_timeout = lock_timeout
@@ -163,19 +175,31 @@ class LogStorage(Storage):
         if not entries:
             return
         try:
-            self._append(encode_line(entries))
+            payload = encode_line(entries)
+        except (TypeError, ValueError) as exc:
+            self._roll_back(undo)
+            raise StoreWriteError(
+                f"the record cannot be stored as JSON ({exc}); nothing was saved"
+            ) from exc
+        try:
+            self._append(payload)
         except OSError as exc:
             self._roll_back(undo)
             raise StoreWriteError(_describe_os_error(exc, self._log_path)) from exc
+        except BaseException:
+            self._roll_back(undo)
+            raise
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        with contextlib.suppress(OSError):
-            if self._log_fd >= 0:
-                os.close(self._log_fd)
-            os.close(self._lock_fd)
+        """Release the files; waits for a transaction another thread is running."""
+        with self._thread_lock:
+            if self._closed:
+                return
+            self._closed = True
+            with contextlib.suppress(OSError):
+                if self._log_fd >= 0:
+                    os.close(self._log_fd)
+                os.close(self._lock_fd)
 
     # --- transactions across threads and processes -----------------------------------------
 
@@ -234,7 +258,8 @@ class LogStorage(Storage):
             self._load()
             return
         stat = os.fstat(self._log_fd)
-        if stat.st_nlink == 0 or stat.st_size < self._offset:
+        newer = self.directory / f"log-{self._generation + 1:06d}.jsonl"
+        if stat.st_nlink == 0 or stat.st_size < self._offset or newer.exists():
             self._load()  # another process compacted or repaired the log
         elif stat.st_size > self._offset:
             self._replay_tail()
@@ -276,16 +301,22 @@ class LogStorage(Storage):
             header.startswith(SNAPSHOT_MAGIC)
             and len(parts) == 4
             and parts[2] == b"%08x" % zlib.crc32(body)
-            and int(parts[3]) == len(body)
+            and parts[3] == str(len(body)).encode()
         )
-        if not ok:
+        data: Any = None
+        if ok:
+            try:
+                data = json.loads(body)
+            except ValueError:
+                ok = False
+        if not ok or not isinstance(data, dict):
             kept = self._keep_aside(path)
             raise StoreCorruptError(
                 f"the snapshot {path} is damaged (checksum mismatch); a copy is kept at {kept}. "
                 "Restore the data directory from a backup copy."
             )
         self._snapshot_bytes = len(body)
-        return json.loads(body)
+        return data
 
     def _replay_tail(self) -> None:
         """Apply the log from ``self._offset`` on; repair a torn or damaged tail."""
@@ -464,9 +495,11 @@ class LogStorage(Storage):
             self._remove_stale_generations()
 
     def _remove_stale_generations(self) -> None:
+        """Delete older generations and temp files an interrupted compaction left behind."""
         for path in self.directory.iterdir():
             match = LOG_NAME.match(path.name) or SNAPSHOT_NAME.match(path.name)
-            if match and int(match.group(1)) != self._generation:
+            stale = match is not None and int(match.group(1)) != self._generation
+            if stale or path.suffix in (".tmp", ".repair"):
                 with contextlib.suppress(OSError):
                     path.unlink()
 

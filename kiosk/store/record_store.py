@@ -12,6 +12,7 @@ safe from the kiosk's UI and its sync thread at once, and from another process
 
 from __future__ import annotations
 
+import copy
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -23,6 +24,7 @@ from tinydb import TinyDB
 from tinydb.table import Document
 
 from kiosk.records import now_iso
+from kiosk.store.errors import StoreError
 from kiosk.store.log_storage import LogStorage
 
 SHARD_SIZE = 128
@@ -71,17 +73,20 @@ class RecordStore:
         *,
         durable: bool = True,
         lock_timeout: float | None = None,
+        compact_min_bytes: int | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         kwargs: dict[str, Any] = {"durable": durable}
         if lock_timeout is not None:
             kwargs["lock_timeout"] = lock_timeout
+        if compact_min_bytes is not None:
+            kwargs["compact_min_bytes"] = compact_min_bytes
         self._storage = LogStorage(self.data_dir / "store", **kwargs)
         self._db = TinyDB(storage=_Passthrough, storage_obj=self._storage)
         self._where: dict[str, tuple[str, int]] = {}
         self._table_ids: dict[str, set[str]] = {}
         self._pending: set[str] = set()
-        self._refs: set[str] = set()
+        self._refs: dict[str, set[str]] = {}
         self._counts: dict[str, int] = {RECORDS: 0, CONTACTS: 0}
         with self._storage.transaction():
             self._reindex()
@@ -107,16 +112,23 @@ class RecordStore:
         """
         if "id" not in record:
             raise ValueError("a record needs an 'id'")
+        # A deep copy: the caller changing its dict later must not change what is stored.
+        record = copy.deepcopy(record)
         with self._storage.transaction():
+            self._after_write()  # another process may have saved since: fresh ids and counts
             if record["id"] in self._where:
                 raise ValueError(f"record {record['id']} is already stored")
             if contact is not None:
-                linked = {**contact, "record_id": record["id"]}
+                linked = {**copy.deepcopy(contact), "record_id": record["id"]}
                 self._insert(CONTACTS, linked)
-            self._insert(RECORDS, dict(record))
+            self._insert(RECORDS, record)
             self._after_write()
+        # The record is durable now; a failed compaction must not make the save look failed.
         if self._storage.needs_compaction():
-            self.compact()
+            try:
+                self.compact()
+            except StoreError as exc:
+                self._storage.recovery.report(f"compaction failed, will retry later: {exc}")
 
     def mark_synced(self, record_ids: Iterable[str], at: str | None = None) -> int:
         """Mark records as received by the collector; returns how many changed."""
@@ -144,7 +156,7 @@ class RecordStore:
             if where is None:
                 return None
             doc = self._db.table(where[0]).get(doc_id=where[1])
-            return dict(doc) if doc is not None else None
+            return _copy_doc(doc) if doc is not None else None
 
     def records(
         self, *, kind: str | None = None, survey_id: str | None = None
@@ -153,7 +165,7 @@ class RecordStore:
         with self._storage.transaction():
             self._after_write()
             return [
-                dict(doc)
+                _copy_doc(doc)
                 for doc in self._iter_docs(RECORDS)
                 if (kind is None or doc.get("kind") == kind)
                 and (survey_id is None or doc.get("survey_id") == survey_id)
@@ -163,7 +175,7 @@ class RecordStore:
         """Contact details by record id (only ever asked for with --include-contact)."""
         with self._storage.transaction():
             self._after_write()
-            return {doc["record_id"]: dict(doc) for doc in self._iter_docs(CONTACTS)}
+            return {doc["record_id"]: _copy_doc(doc) for doc in self._iter_docs(CONTACTS)}
 
     def pending(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Records not yet synced and not rejected, oldest first."""
@@ -182,7 +194,7 @@ class RecordStore:
     def has_ref(self, ref: str) -> bool:
         with self._storage.transaction():
             self._after_write()
-            return ref in self._refs
+            return any(ref in refs for refs in self._refs.values())
 
     def __len__(self) -> int:
         with self._storage.transaction():
@@ -266,8 +278,10 @@ class RecordStore:
             for rid in self._table_ids.pop(table, set()):
                 self._where.pop(rid, None)
                 self._pending.discard(rid)
+            self._refs.pop(table, None)
             if table.startswith(RECORDS + ".") and table in data:
                 ids = set()
+                refs = self._refs[table] = set()
                 for doc_id, doc in data[table].items():
                     rid = doc.get("id")
                     ids.add(rid)
@@ -275,7 +289,7 @@ class RecordStore:
                     if not doc.get("synced_at") and doc.get("sync_status") is None:
                         self._pending.add(rid)
                     if doc.get("ref"):
-                        self._refs.add(doc["ref"])
+                        refs.add(doc["ref"])
                 self._table_ids[table] = ids
         tally: Counter[str] = Counter()
         for table, docs in data.items():
@@ -291,7 +305,12 @@ class RecordStore:
 
     def _doc(self, record_id: str) -> dict[str, Any]:
         table, doc_id = self._where[record_id]
-        return dict(self._storage.read()[table][str(doc_id)])
+        return _copy_doc(self._storage.read()[table][str(doc_id)])
+
+
+def _copy_doc(doc: dict[str, Any]) -> dict[str, Any]:
+    """A copy the caller may change without changing the store (answers, idea, lists)."""
+    return {k: copy.deepcopy(v) if isinstance(v, dict | list) else v for k, v in doc.items()}
 
 
 class _Passthrough:
