@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from kiosk.cli import cli
@@ -105,12 +107,27 @@ BROKEN: dict[str, Mutation] = {
         show_if={"question": "opgaveudvalg", "in": []}
     ),
     "ideas is text": lambda d: d.update(ideas="yes please"),
+    "empty text": lambda d: d.update(intro=""),
+    "blank translation": lambda d: d.update(intro={"da": "  ", "en": "Hi"}),
+    "empty translation mapping": lambda d: d.update(intro={}),
+    "translation key not a language": lambda d: d.update(intro={"da": "Hej", "English": "Hi"}),
+    "unquoted yes as a text": lambda d: _question(d, "emner")["choices"][0].update(text=True),
+    "show_if with equals and in": lambda d: _question(d, "opgaveudvalg-emne").update(
+        show_if={"question": "opgaveudvalg", "equals": True, "in": [True]}
+    ),
+    "show_if with neither equals nor in": lambda d: _question(d, "opgaveudvalg-emne").update(
+        show_if={"question": "opgaveudvalg"}
+    ),
 }
+
+
+GENTOFTE_DATA = yaml.safe_load((ROOT / "surveys" / "gentofte-moedes.yaml").read_text("utf-8"))
+SCHEMA_VALIDATOR = Draft202012Validator(json.loads(survey_json_schema_text()))
 
 
 @pytest.fixture(scope="module")
 def gentofte_data() -> dict[str, Any]:
-    return yaml.safe_load((ROOT / "surveys" / "gentofte-moedes.yaml").read_text(encoding="utf-8"))
+    return copy.deepcopy(GENTOFTE_DATA)
 
 
 @pytest.mark.parametrize("mutation", BROKEN.values(), ids=BROKEN.keys())
@@ -122,6 +139,48 @@ def test_broken_structure_is_refused_by_schema_and_validator(
     assert list(validator.iter_errors(data)), "the schema accepts it"
     report = validate_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "b.yaml")
     assert report.problems, "the validator accepts it"
+
+
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 200)
+    | st.sampled_from(["", " ", "x", "da", "yes_no", "single_choice", "GM", "https://x/{ref}"])
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["id", "text", "da", "en", "type", "in"]), inner)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_whatever_the_validator_accepts_the_schema_accepts(data: st.DataObject) -> None:
+    """Change one value of the Gentofte survey; if the validator still accepts it, so must
+    the schema (the validator checks more, so the reverse need not hold)."""
+    survey = copy.deepcopy(GENTOFTE_DATA)
+    here: Any = survey
+    while True:
+        keys = sorted(here, key=str) if isinstance(here, dict) else list(range(len(here)))
+        if not keys:
+            break
+        key = data.draw(st.sampled_from(keys))
+        child = here[key]
+        if isinstance(child, dict | list) and child and data.draw(st.booleans()):
+            here = child
+            continue
+        if data.draw(st.booleans()) and isinstance(here, dict):
+            del here[key]
+        else:
+            here[key] = data.draw(VALUES)
+        break
+    report = validate_text(yaml.safe_dump(survey, allow_unicode=True, sort_keys=False), "m.yaml")
+    if report.ok:
+        assert [e.message for e in SCHEMA_VALIDATOR.iter_errors(survey)] == []
 
 
 def test_unmodified_gentofte_is_accepted_by_both(

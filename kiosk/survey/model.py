@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
 
@@ -119,10 +120,25 @@ def _text_languages(value: str | dict[str, str], info: ValidationInfo) -> str | 
     return value
 
 
+_NON_BLANK = r"\S"
+
 LocalizedText = Annotated[
     str | dict[str, str],
     BeforeValidator(_text_shape),
     AfterValidator(_text_languages),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": _NON_BLANK},
+                {
+                    "type": "object",
+                    "minProperties": 1,
+                    "propertyNames": {"pattern": LANG_PATTERN},
+                    "additionalProperties": {"type": "string", "pattern": _NON_BLANK},
+                },
+            ]
+        }
+    ),
     Field(description="A text, or a mapping of language code to text for every survey language."),
 ]
 
@@ -141,6 +157,10 @@ class Choice(Strict):
 
 class ShowIf(Strict):
     """Show a question only when an earlier answer equals a value (or is one of several)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"oneOf": [{"required": ["equals"]}, {"required": ["in"]}]}
+    )
 
     question: Slug
     equals: str | int | bool | None = None
