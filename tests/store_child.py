@@ -2,6 +2,7 @@
 
     python tests/store_child.py save DATA_DIR ROUND [--compact-min-bytes N] [--count N]
     python tests/store_child.py mark DATA_DIR [--count N]
+    python tests/store_child.py fill DATA_DIR ROUND [--room BYTES]
     python tests/store_child.py hold-lock DATA_DIR SECONDS
 
 ``save`` saves records derived deterministically from (ROUND, counter), so the
@@ -104,6 +105,38 @@ def run_mark(args: argparse.Namespace) -> None:
     store.close()
 
 
+def run_fill(args: argparse.Namespace) -> None:
+    """Save until the disk is "full": RLIMIT_FSIZE makes writes past a size fail with EFBIG."""
+    import resource
+    import signal
+
+    from kiosk.store import StoreWriteError
+
+    store = RecordStore(args.data_dir)
+    log = sorted((Path(args.data_dir) / "store").glob("log-*.jsonl"))[-1]
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    limit = log.stat().st_size + args.room
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+    say("READY")
+    failures = 0
+    for counter in range(100_000):
+        try:
+            store.save(derived_record(args.round, counter), derived_contact(args.round, counter))
+        except StoreWriteError as exc:
+            say(f"E {exc}")
+            failures += 1
+            if failures == 3:
+                break
+            continue
+        say(f"S {derived_id(args.round, counter)}")
+    try:
+        store.compact()
+        say("C")
+    except StoreWriteError as exc:
+        say(f"CE {exc}")
+    store.close()
+
+
 def run_hold_lock(args: argparse.Namespace) -> None:
     """Hold the store's lock like a stuck process would."""
     store = RecordStore(args.data_dir)
@@ -126,11 +159,16 @@ def main() -> None:
     mark = sub.add_parser("mark")
     mark.add_argument("data_dir")
     mark.add_argument("--count", type=int, default=200)
+    fill = sub.add_parser("fill")
+    fill.add_argument("data_dir")
+    fill.add_argument("round", type=int)
+    fill.add_argument("--room", type=int, default=20_000)
     hold = sub.add_parser("hold-lock")
     hold.add_argument("data_dir")
     hold.add_argument("seconds", type=float)
     args = parser.parse_args()
-    {"save": run_save, "mark": run_mark, "hold-lock": run_hold_lock}[args.mode](args)
+    modes = {"save": run_save, "mark": run_mark, "fill": run_fill, "hold-lock": run_hold_lock}
+    modes[args.mode](args)
 
 
 if __name__ == "__main__":

@@ -88,6 +88,10 @@ class RecordStore:
         self._pending: set[str] = set()
         self._refs: dict[str, set[str]] = {}
         self._counts: dict[str, int] = {RECORDS: 0, CONTACTS: 0}
+        #: per table: (number of documents, highest document id)
+        self._table_sizes: dict[str, tuple[int, int]] = {}
+        #: per kind: the highest document id in use, so a new one never collides
+        self._last_id: dict[str, int] = {RECORDS: 0, CONTACTS: 0}
         with self._storage.transaction():
             self._reindex()
 
@@ -236,7 +240,8 @@ class RecordStore:
     # --- internals ----------------------------------------------------------------------
 
     def _insert(self, kind: str, doc: dict[str, Any]) -> None:
-        sequence = self._counts[kind]
+        # Not the count: a line lost to damage leaves a gap, and ids must never collide.
+        sequence = self._last_id[kind]
         table = f"{kind}.{sequence // SHARD_SIZE:05d}"
         self._db.table(table).insert(Document(doc, doc_id=sequence + 1))
 
@@ -291,10 +296,30 @@ class RecordStore:
                     if doc.get("ref"):
                         refs.add(doc["ref"])
                 self._table_ids[table] = ids
-        tally: Counter[str] = Counter()
-        for table, docs in data.items():
-            tally[table.split(".")[0]] += len(docs)
-        self._counts = {RECORDS: tally[RECORDS], CONTACTS: tally[CONTACTS]}
+        recount = False
+        for table in changed:
+            kind = table.split(".")[0]
+            old_size, old_high = self._table_sizes.pop(table, (0, 0))
+            new_size, new_high = 0, 0
+            if table in data:
+                docs = data[table]
+                new_size, new_high = len(docs), max(map(int, docs), default=0)
+                self._table_sizes[table] = (new_size, new_high)
+            self._counts[kind] = self._counts.get(kind, 0) - old_size + new_size
+            last = self._last_id.get(kind, 0)
+            if new_high > last:
+                self._last_id[kind] = new_high
+            elif old_high == last and new_high < last:
+                recount = True  # a rolled-back save took the highest id with it
+        if recount:
+            self._recount_last_ids()
+
+    def _recount_last_ids(self) -> None:
+        last: Counter[str] = Counter({RECORDS: 0, CONTACTS: 0})
+        for table, (_, highest) in self._table_sizes.items():
+            kind = table.split(".")[0]
+            last[kind] = max(last[kind], highest)
+        self._last_id = dict(last)
 
     def _iter_docs(self, kind: str) -> Iterator[dict[str, Any]]:
         data = self._storage.read()
