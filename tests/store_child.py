@@ -71,9 +71,18 @@ def say(line: str) -> None:
     sys.stdout.flush()
 
 
+def ready(args: argparse.Namespace) -> None:
+    """Say READY, then wait (at most 30 s) for the parent's go file so children start at once."""
+    say("READY")
+    if args.go:
+        deadline = time.monotonic() + 30
+        while not Path(args.go).exists() and time.monotonic() < deadline:
+            time.sleep(0.002)
+
+
 def run_save(args: argparse.Namespace) -> None:
     store = RecordStore(args.data_dir, compact_min_bytes=args.compact_min_bytes)
-    say("READY")
+    ready(args)
     for counter in range(args.count):
         store.save(derived_record(args.round, counter), derived_contact(args.round, counter))
         say(f"S {derived_id(args.round, counter)}")
@@ -91,7 +100,7 @@ def run_save(args: argparse.Namespace) -> None:
 def run_mark(args: argparse.Namespace) -> None:
     """The sync command's part: mark pending records synced, compact now and then."""
     store = RecordStore(args.data_dir)
-    say("READY")
+    ready(args)
     for n in range(args.count):
         ids = [r["id"] for r in store.pending(limit=5)]
         if ids:
@@ -156,9 +165,11 @@ def main() -> None:
     save.add_argument("round", type=int)
     save.add_argument("--compact-min-bytes", type=int, default=None)
     save.add_argument("--count", type=int, default=1_000_000)
+    save.add_argument("--go", default=None)
     mark = sub.add_parser("mark")
     mark.add_argument("data_dir")
     mark.add_argument("--count", type=int, default=200)
+    mark.add_argument("--go", default=None)
     fill = sub.add_parser("fill")
     fill.add_argument("data_dir")
     fill.add_argument("round", type=int)
