@@ -468,30 +468,23 @@ class LogStorage(Storage):
     def compact(self) -> None:
         """Write the whole state as a new snapshot generation and start an empty log."""
         with self.transaction():
-            body = json.dumps(self._data, ensure_ascii=False, separators=(",", ":")).encode()
-            header = b"%s %08x %d\n" % (SNAPSHOT_MAGIC, zlib.crc32(body), len(body))
             new_generation = self._generation + 1
-            target = self._snapshot_path(new_generation)
-            tmp = target.with_suffix(".tmp")
+            snapshot_bytes = write_snapshot(self.directory, new_generation, self._data)
+            new_log = self.directory / f"log-{new_generation:06d}.jsonl"
             try:
-                with open(tmp, "wb") as out:
-                    out.write(header + body)
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.replace(tmp, target)
-                fsync_directory(self.directory)
-                new_log = self.directory / f"log-{new_generation:06d}.jsonl"
                 fd = os.open(new_log, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
-                fsync_directory(self.directory)
+                try:
+                    fsync_directory(self.directory)
+                except OSError:
+                    os.close(fd)
+                    raise
             except OSError as exc:
-                with contextlib.suppress(OSError):
-                    tmp.unlink()
-                raise StoreWriteError(_describe_os_error(exc, target)) from exc
+                raise StoreWriteError(_describe_os_error(exc, new_log)) from exc
             os.close(self._log_fd)
             self._log_fd = fd
             self._generation = new_generation
             self._offset = 0
-            self._snapshot_bytes = len(body)
+            self._snapshot_bytes = snapshot_bytes
             self._remove_stale_generations()
 
     def _remove_stale_generations(self) -> None:
@@ -506,6 +499,31 @@ class LogStorage(Storage):
     @property
     def log_bytes(self) -> int:
         return self._offset
+
+
+def write_snapshot(directory: Path, generation: int, tables: Tables) -> int:
+    """Write ``tables`` as the snapshot of ``generation`` durably; returns its body's size.
+
+    A temp file, fsync, rename, fsync of the directory: a crash leaves either the
+    old files or the complete new snapshot, never a half-written one. The
+    generation is only used once its (empty) log exists.
+    """
+    body = json.dumps(tables, ensure_ascii=False, separators=(",", ":")).encode()
+    header = b"%s %08x %d\n" % (SNAPSHOT_MAGIC, zlib.crc32(body), len(body))
+    target = directory / f"snapshot-{generation:06d}.json"
+    tmp = target.with_suffix(".tmp")
+    try:
+        with open(tmp, "wb") as out:
+            out.write(header + body)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+        fsync_directory(directory)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise StoreWriteError(_describe_os_error(exc, target)) from exc
+    return len(body)
 
 
 def _describe_os_error(exc: OSError, path: Path) -> str:
