@@ -156,8 +156,9 @@ class LogStorage(Storage):
         self.compact_min_bytes = compact_min_bytes
         self.lock_timeout = lock_timeout
         self.recovery = Recovery()
-        #: tables changed since the owner last asked (own writes and other processes')
-        self.changed: set[str] = set()
+        #: what changed since the owner last asked (own writes and other processes'):
+        #: table -> ids of the upserted documents, or None when the whole table changed
+        self.changed: dict[str, set[str] | None] = {}
         self._data = TrackedTables()
         self._shadow: Tables = {}
         self._shadow_src: dict[str, dict[str, Any]] = {}
@@ -195,7 +196,7 @@ class LogStorage(Storage):
                 self._undo[table] = dict(self._shadow[table]) if table in self._shadow else None
             self._uncommitted.append(entry)
             self._accept(table)
-            self.changed.add(table)
+            self._note_change(entry)
 
     def _commit(self) -> None:
         """Append the transaction's changes as one line and make it durable."""
@@ -307,7 +308,7 @@ class LogStorage(Storage):
         self._data = TrackedTables(self._read_snapshot(self._generation))
         self._shadow = {t: {k: dict(v) for k, v in docs.items()} for t, docs in self._data.items()}
         self._shadow_src = dict(self._data)
-        self.changed.update(self._data)
+        self.changed.update(dict.fromkeys(self._data))
         created = not self._log_path.exists()
         self._log_fd = os.open(self._log_path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
         if created:
@@ -391,7 +392,17 @@ class LogStorage(Storage):
                 shadow.pop(doc_id, None)
             self._data[table] = docs
             self._shadow_src[table] = docs
-        self.changed.add(table)
+        self._note_change(entry)
+
+    def _note_change(self, entry: dict[str, Any]) -> None:
+        """Tell the owner which documents an entry upserted (a drop or delete: the table)."""
+        table = entry["t"]
+        if entry.get("drop") or entry.get("d"):
+            self.changed[table] = None
+        elif table not in self.changed:
+            self.changed[table] = set(entry.get("u") or ())
+        elif (known := self.changed[table]) is not None:
+            known.update(entry.get("u") or ())
 
     def _repair(self, good: list[bytes], bad_at: list[int], torn_tail_only: bool) -> None:
         """Keep the damaged log aside, then rewrite it with only its intact lines."""
@@ -493,7 +504,7 @@ class LogStorage(Storage):
                 self._data[table] = restored
                 self._shadow[table] = before
                 self._shadow_src[table] = restored
-            self.changed.add(table)
+            self.changed[table] = None
         self._data.touched.clear()
 
     # --- compaction ------------------------------------------------------------------------

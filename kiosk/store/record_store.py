@@ -84,7 +84,8 @@ class RecordStore:
         self._storage = LogStorage(self.data_dir / "store", **kwargs)
         self._db = TinyDB(storage=_Passthrough, storage_obj=self._storage)
         self._where: dict[str, tuple[str, int]] = {}
-        self._table_ids: dict[str, set[str]] = {}
+        #: per records table: document id -> record id
+        self._table_ids: dict[str, dict[str, str]] = {}
         self._pending: set[str] = set()
         self._refs: dict[str, set[str]] = {}
         self._counts: dict[str, int] = {RECORDS: 0, CONTACTS: 0}
@@ -275,35 +276,28 @@ class RecordStore:
             self._reindex()
 
     def _reindex(self) -> None:
-        changed = set(self._storage.changed)
-        self._storage.changed.clear()
+        changed, self._storage.changed = self._storage.changed, {}
         data = self._storage.read()
-        for table in changed:
-            self._db.table(table).clear_cache()
-            for rid in self._table_ids.pop(table, set()):
-                self._where.pop(rid, None)
-                self._pending.discard(rid)
-            self._refs.pop(table, None)
-            if table.startswith(RECORDS + ".") and table in data:
-                ids = set()
-                refs = self._refs[table] = set()
-                for doc_id, doc in data[table].items():
-                    rid = doc.get("id")
-                    ids.add(rid)
-                    self._where[rid] = (table, int(doc_id))
-                    if not doc.get("synced_at") and doc.get("sync_status") is None:
-                        self._pending.add(rid)
-                    if doc.get("ref"):
-                        refs.add(doc["ref"])
-                self._table_ids[table] = ids
         recount = False
-        for table in changed:
+        for table, doc_ids in changed.items():
+            self._db.table(table).clear_cache()
+            docs = data.get(table)
+            full = doc_ids is None or docs is None
+            if full:
+                for rid in self._table_ids.pop(table, {}).values():
+                    self._where.pop(rid, None)
+                    self._pending.discard(rid)
+                self._refs.pop(table, None)
+                doc_ids = set(docs or ())
+            if table.startswith(RECORDS + ".") and docs is not None:
+                self._index_docs(table, docs, doc_ids)
             kind = table.split(".")[0]
             old_size, old_high = self._table_sizes.pop(table, (0, 0))
             new_size, new_high = 0, 0
-            if table in data:
-                docs = data[table]
-                new_size, new_high = len(docs), max(map(int, docs), default=0)
+            if docs is not None:
+                # only upserts reach here incrementally: the highest id can only grow
+                upserted = max(map(int, doc_ids), default=0)
+                new_size, new_high = len(docs), upserted if full else max(old_high, upserted)
                 self._table_sizes[table] = (new_size, new_high)
             self._counts[kind] = self._counts.get(kind, 0) - old_size + new_size
             last = self._last_id.get(kind, 0)
@@ -313,6 +307,26 @@ class RecordStore:
                 recount = True  # a rolled-back save took the highest id with it
         if recount:
             self._recount_last_ids()
+
+    def _index_docs(self, table: str, docs: dict[str, Any], doc_ids: Iterable[str]) -> None:
+        """Index the given documents of a records table (only those: a save touches one)."""
+        ids = self._table_ids.setdefault(table, {})
+        refs = self._refs.setdefault(table, set())
+        for doc_id in doc_ids:
+            doc = docs.get(doc_id)
+            old = ids.pop(doc_id, None)
+            if old is not None:
+                self._where.pop(old, None)
+                self._pending.discard(old)
+            if doc is None:
+                continue
+            rid = doc.get("id")
+            ids[doc_id] = rid
+            self._where[rid] = (table, int(doc_id))
+            if not doc.get("synced_at") and doc.get("sync_status") is None:
+                self._pending.add(rid)
+            if doc.get("ref"):
+                refs.add(doc["ref"])
 
     def _recount_last_ids(self) -> None:
         last: Counter[str] = Counter({RECORDS: 0, CONTACTS: 0})
