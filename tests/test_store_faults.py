@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.store import RecordStore, StoreWriteError
+from kiosk.store import RecordStore, StoreError, StoreWriteError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from store_child import derived_contact, derived_id, derived_record
@@ -163,3 +163,12 @@ def test_a_record_json_cannot_hold_is_refused_and_nothing_changes(
         assert len(store) == 1 and store.pending_count() == 1
         store.save(make_record())
         assert len(store) == 2
+
+
+def test_a_data_directory_that_is_a_file_gives_a_clear_error(tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "data"
+    not_a_folder.write_text("a file where the data folder should be")
+    with pytest.raises(StoreError) as caught:
+        RecordStore(not_a_folder)
+    assert str(not_a_folder) in str(caught.value) and "Not a directory" in str(caught.value)
+    assert not_a_folder.read_text() == "a file where the data folder should be"

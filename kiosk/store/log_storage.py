@@ -40,7 +40,7 @@ from typing import Any
 
 from tinydb.storages import Storage
 
-from kiosk.store.errors import StoreBusyError, StoreCorruptError, StoreWriteError
+from kiosk.store.errors import StoreBusyError, StoreCorruptError, StoreError, StoreWriteError
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 
@@ -151,7 +151,14 @@ class LogStorage(Storage):
         lock_timeout: float = LOCK_TIMEOUT_S,
     ) -> None:
         self.directory = Path(directory)
-        _make_durable_directory(self.directory)
+        try:
+            _make_durable_directory(self.directory)
+            self._lock_fd = os.open(self.directory / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot use {self.directory} for the kiosk's data ({exc.strerror or exc}); "
+                "choose a folder this user may write to"
+            ) from exc
         self.durable = durable
         self.compact_min_bytes = compact_min_bytes
         self.lock_timeout = lock_timeout
@@ -166,14 +173,17 @@ class LogStorage(Storage):
         self._undo: dict[str, dict[str, dict[str, Any]] | None] = {}
         self._thread_lock = threading.RLock()
         self._depth = 0
-        self._lock_fd = os.open(self.directory / "lock", os.O_RDWR | os.O_CREAT, 0o644)
         self._log_fd = -1
         self._generation = 0
         self._offset = 0
         self._snapshot_bytes = 0
         self._closed = False
-        with self.transaction():
-            pass  # the first transaction loads everything
+        try:
+            with self.transaction():
+                pass  # the first transaction loads everything
+        except BaseException:
+            self.close()
+            raise
 
     # --- TinyDB's storage interface -----------------------------------------------------
 
@@ -245,7 +255,13 @@ class LogStorage(Storage):
             self._depth += 1
             try:
                 if outer:
-                    self._catch_up()
+                    try:
+                        self._catch_up()
+                    except OSError as exc:
+                        raise StoreError(
+                            f"could not read the store in {self.directory} "
+                            f"({exc.strerror or exc}); nothing was changed"
+                        ) from exc
                 try:
                     yield
                 except BaseException:
