@@ -185,3 +185,41 @@ def test_missing_snapshot_is_refused_clearly(tmp_path: Path, make_record: Make) 
     snapshot_file(data_dir).unlink()
     with pytest.raises(StoreCorruptError, match=r"missing.*backup"):
         RecordStore(data_dir)
+
+
+def test_missing_log_loads_the_last_snapshot_and_reports_it(
+    tmp_path: Path, make_record: Make
+) -> None:
+    data_dir = tmp_path / "data"
+    kept = [make_record(answers={"n": n}) for n in range(3)]
+    with RecordStore(data_dir) as store:
+        for record in kept:
+            store.save(record)
+        store.compact()
+        store.save(make_record(answers={"n": 3}))  # only in the log that goes missing
+    log_file(data_dir).unlink()
+    with RecordStore(data_dir) as store:
+        assert store.records() == kept, "a missing log must not make the store look empty"
+        (problem,) = store.health().problems
+        assert "log-000001.jsonl was missing" in problem and "snapshot-000001.json" in problem
+    reopen_saves_and_keeps(data_dir, (kept, {}), make_record)
+
+
+def test_leftover_of_an_interrupted_compaction_is_ignored_quietly(
+    tmp_path: Path, make_record: Make
+) -> None:
+    """Killed after the new snapshot was renamed into place, before its log existed."""
+    data_dir = tmp_path / "data"
+    with RecordStore(data_dir) as store:
+        store.save(make_record())
+        store.compact()
+    store_dir = data_dir / "store"
+    (store_dir / "snapshot-000001.json").rename(store_dir / "snapshot-000002.json")
+    shutil.copy(store_dir / "snapshot-000002.json", store_dir / "snapshot-000001.json")
+    with RecordStore(data_dir) as store:
+        later = make_record()
+        store.save(later)  # appended to generation 1: the leftover must not win later
+        assert store.health().problems == []
+    assert not (store_dir / "snapshot-000002.json").exists()
+    with RecordStore(data_dir) as store:
+        assert len(store) == 2 and store.get(later["id"]) == later

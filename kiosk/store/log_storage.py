@@ -136,7 +136,8 @@ class Recovery:
     problems: list[str] = field(default_factory=list)
 
     def report(self, message: str) -> None:
-        self.problems.append(message)
+        if message not in self.problems:  # a problem that repeats is listed once
+            self.problems.append(message)
 
 
 class LogStorage(Storage):
@@ -317,10 +318,7 @@ class LogStorage(Storage):
         if self._log_fd >= 0:
             os.close(self._log_fd)
             self._log_fd = -1
-        logs = sorted(
-            int(m.group(1)) for p in self.directory.iterdir() if (m := LOG_NAME.match(p.name))
-        )
-        self._generation = logs[-1] if logs else 0
+        self._generation = self._choose_generation()
         self._data = TrackedTables(self._read_snapshot(self._generation))
         self._shadow = {t: {k: dict(v) for k, v in docs.items()} for t, docs in self._data.items()}
         self._shadow_src = dict(self._data)
@@ -332,6 +330,32 @@ class LogStorage(Storage):
         self._offset = 0
         self._replay_tail()
         self._remove_stale_generations()
+
+    def _choose_generation(self) -> int:
+        """The newest generation whose state is complete.
+
+        A snapshot one generation newer than the newest log is what a compaction
+        interrupted before it created its log leaves behind: the older generation
+        holds everything, so it is used and the leftover removed. A newer snapshot
+        with a gap before it means a log went missing: the snapshot is the best
+        state there is, so it is used and the problem reported; never an empty store.
+        """
+        logs, snapshots = [-1], [-1]
+        for path in self.directory.iterdir():
+            if match := LOG_NAME.match(path.name):
+                logs.append(int(match.group(1)))
+            elif match := SNAPSHOT_NAME.match(path.name):
+                snapshots.append(int(match.group(1)))
+        newest_log, newest_snapshot = max(logs), max(snapshots)
+        if newest_snapshot <= newest_log or newest_snapshot == newest_log + 1:
+            return max(newest_log, 0)
+        missing = f"log-{newest_snapshot:06d}.jsonl"
+        self.recovery.report(
+            f"{missing} was missing; loaded {self._snapshot_path(newest_snapshot).name}, "
+            "the last compacted state; records saved after it may be missing: "
+            "check a backup copy of the data directory"
+        )
+        return newest_snapshot
 
     def _read_snapshot(self, generation: int) -> Tables:
         path = self._snapshot_path(generation)
@@ -454,6 +478,10 @@ class LogStorage(Storage):
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         target = aside / f"{path.name}.{stamp}"
         shutil.copy2(path, target)
+        with open(target, "rb") as kept:  # the evidence must outlive a power cut too
+            os.fsync(kept.fileno())
+        fsync_directory(aside)
+        fsync_directory(self.directory)
         return target
 
     # --- writing ---------------------------------------------------------------------------
