@@ -153,7 +153,9 @@ def run_hold_lock(args: argparse.Namespace) -> None:
     fcntl.flock(fd, fcntl.LOCK_EX)
     say("LOCKED")
     time.sleep(args.seconds)
+    released_at = time.time()
     os.close(fd)
+    say(f"RELEASED {released_at!r}")
     store.close()
 
 
