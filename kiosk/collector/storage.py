@@ -1,0 +1,159 @@
+"""The collector's SQLite store: one row per record id, never overwritten.
+
+WAL with ``synchronous=FULL``: a batch is committed (and on disk) before the
+HTTP reply leaves, so a kiosk is only ever told "stored" about what is stored.
+The record id is the primary key, so a re-sent record can never be counted
+twice; its content hash tells a harmless re-send (duplicate) from a different
+record under the same id (conflict), which is refused and never overwrites.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kiosk.sync.protocol import canonical_json, content_hash, ids_digest
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    id TEXT PRIMARY KEY,
+    kiosk_id TEXT NOT NULL,
+    survey_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    body TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_kiosk ON records (kiosk_id);
+"""
+
+
+class CollectorBusy(Exception):
+    """The database stayed locked past the busy timeout: the kiosk should retry later."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one submitted record."""
+
+    id: str
+    status: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Digest:
+    kiosk_id: str
+    count: int
+    sha256: str
+
+
+class CollectorStorage:
+    """Thread-safe access to the collector database (one connection per thread)."""
+
+    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 2.0) -> None:
+        self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        if self.path.parent and not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = self._conn()
+        conn.executescript(SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+
+    def store_batch(self, records: Sequence[tuple[str, dict[str, Any]]]) -> list[Outcome]:
+        """Store valid records in one transaction, committed before this returns.
+
+        ``records`` are (id, public record) pairs already checked against the schema.
+        Raises :class:`CollectorBusy` when the database stays locked.
+        """
+        conn = self._conn()
+        now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        outcomes: list[Outcome] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for record_id, record in records:
+                    digest = content_hash(record)
+                    row = conn.execute(
+                        "SELECT content_hash FROM records WHERE id = ?", (record_id,)
+                    ).fetchone()
+                    if row is None:
+                        conn.execute(
+                            "INSERT INTO records (id, kiosk_id, survey_id, content_hash, body, "
+                            "received_at) VALUES (?, ?, ?, ?, ?, ?)",
+                            (
+                                record_id,
+                                record["kiosk_id"],
+                                record["survey_id"],
+                                digest,
+                                canonical_json(record),
+                                now,
+                            ),
+                        )
+                        outcomes.append(Outcome(record_id, "accepted"))
+                    elif row[0] == digest:
+                        outcomes.append(Outcome(record_id, "duplicate"))
+                    else:
+                        outcomes.append(
+                            Outcome(
+                                record_id,
+                                "conflict",
+                                "another record with this id is already stored; "
+                                "the stored one is kept",
+                            )
+                        )
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise CollectorBusy(str(exc)) from exc
+            raise
+        return outcomes
+
+    def digest(self, kiosk_id: str) -> Digest:
+        rows = self._conn().execute("SELECT id FROM records WHERE kiosk_id = ?", (kiosk_id,))
+        ids = [row[0] for row in rows]
+        return Digest(kiosk_id, len(ids), ids_digest(ids))
+
+    def count(self) -> int:
+        return int(self._conn().execute("SELECT count(*) FROM records").fetchone()[0])
+
+    def iter_records(self, survey_id: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every stored record in the order it arrived."""
+        sql = "SELECT body FROM records"
+        args: tuple[str, ...] = ()
+        if survey_id is not None:
+            sql += " WHERE survey_id = ?"
+            args = (survey_id,)
+        for (body,) in self._conn().execute(sql + " ORDER BY rowid", args):
+            yield json.loads(body)

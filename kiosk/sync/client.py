@@ -1,0 +1,290 @@
+"""The HTTP client of the sync protocol: bounded retries with backoff, strict reply checks.
+
+A batch counts as stored only on a 200 that carries the collector's marker
+header and a well-formed result for every record sent. Anything else (a
+captive portal's page, a proxy's error, a cut-off body) counts as not sent.
+POSTs are retried on our own loop (urllib3 does not retry POST): that is safe
+because the collector deduplicates by record id.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from kiosk.sync.protocol import (
+    DIGEST_PATH,
+    HEALTH_PATH,
+    RESULT_STATUSES,
+    SUBMISSIONS_PATH,
+    SYNC_HEADER,
+    SYNC_HEADER_VALUE,
+)
+
+log = logging.getLogger("kiosk.sync")
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class SyncError(Exception):
+    """Base of the client's errors; messages name what to do and never hold the token."""
+
+
+class AuthError(SyncError):
+    """401/403: the token is missing, wrong or not allowed; retrying will not help."""
+
+
+class ConfigError(SyncError):
+    """The endpoint URL, certificate bundle or the like is wrong; retrying will not help."""
+
+
+class TransientError(SyncError):
+    """The collector could not be reached or answered busy, past every retry."""
+
+
+class PayloadTooLarge(SyncError):
+    """413: the batch is larger than the collector takes; send fewer records at once."""
+
+
+class RefusedError(SyncError):
+    """The collector refused the request itself (400/404/422 ...): not a network problem."""
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    id: str
+    status: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, bounded in attempts and in each delay."""
+
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    max_retry_after: float = 60.0
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before attempt ``attempt + 1`` (attempt counts from 1)."""
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_retry_after)
+        ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return random.uniform(ceiling / 2, ceiling)
+
+
+class SyncClient:
+    """Talks to one collector endpoint with one token."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        token: str,
+        *,
+        ca_bundle: str | None = None,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        self._token = token
+        self.timeout = (connect_timeout, read_timeout)
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._session = requests.Session()
+        self._session.verify = ca_bundle if ca_bundle else True
+        self._session.trust_env = True
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> SyncClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:  # never show the token
+        return f"SyncClient({self.endpoint!r})"
+
+    # --- requests -----------------------------------------------------------------------
+
+    def submit(self, kiosk_id: str, records: Sequence[dict[str, Any]]) -> list[RecordResult]:
+        """Send one batch; returns a result per record, in the order sent."""
+        body = {"kiosk_id": kiosk_id, "records": list(records)}
+        sent_ids = [r["id"] for r in records]
+        return self._with_retries(
+            "POST",
+            SUBMISSIONS_PATH,
+            json=body,
+            parse=lambda payload: _parse_results(payload, sent_ids),
+        )
+
+    def digest(self, kiosk_id: str) -> dict[str, Any]:
+        """The collector's count and id digest for one kiosk."""
+        path = DIGEST_PATH.format(kiosk_id=requests.utils.quote(kiosk_id, safe=""))
+        return self._with_retries("GET", path, parse=_parse_digest)
+
+    def health(self) -> bool:
+        """True when a real collector answers at the endpoint."""
+        try:
+            self._with_retries("GET", HEALTH_PATH, parse=_parse_health, auth=False)
+        except SyncError:
+            return False
+        return True
+
+    def _with_retries(
+        self,
+        method: str,
+        path: str,
+        *,
+        parse: Callable[[Any], Any],
+        json: Any = None,
+        auth: bool = True,
+    ) -> Any:
+        url = self.endpoint + path
+        headers = {"Authorization": f"Bearer {self._token}"} if auth else {}
+        last = "no attempt made"
+        for attempt in range(1, self.retry.max_attempts + 1):
+            retry_after: float | None = None
+            try:
+                response = self._session.request(
+                    method, url, json=json, headers=headers, timeout=self.timeout
+                )
+            except requests.exceptions.SSLError as exc:
+                raise ConfigError(
+                    f"the collector's TLS certificate could not be verified ({_short(exc)}); "
+                    "for a municipal CA give --ca-bundle FILE"
+                ) from None
+            except (
+                requests.exceptions.InvalidURL,
+                requests.exceptions.MissingSchema,
+                requests.exceptions.InvalidSchema,
+            ) as exc:
+                raise ConfigError(
+                    f"the endpoint {self.endpoint!r} is not a usable URL: {exc}"
+                ) from None
+            except requests.exceptions.Timeout:
+                last = "the collector did not answer in time"
+            except requests.exceptions.ConnectionError as exc:
+                last = f"could not reach the collector ({_short(exc)})"
+            except requests.exceptions.RequestException as exc:
+                last = f"the request failed ({_short(exc)})"
+            else:
+                try:
+                    status = response.status_code
+                    if status in (401, 403):
+                        raise AuthError(
+                            f"the collector refused the token (HTTP {status}): check "
+                            "--token-file, KIOSK_TOKEN or [sync] token in the kiosk config"
+                        )
+                    if status == 413:
+                        raise PayloadTooLarge("the batch is larger than the collector accepts")
+                    if status in RETRY_STATUSES:
+                        retry_after = _retry_after(response.headers.get("Retry-After"))
+                        last = f"the collector answered HTTP {status}"
+                    elif response.headers.get(SYNC_HEADER) != SYNC_HEADER_VALUE:
+                        last = (
+                            f"the endpoint answered HTTP {status} but not as a Borgerkiosk "
+                            "collector (a captive portal or proxy page?)"
+                        )
+                    elif status != 200:
+                        raise RefusedError(
+                            f"the collector refused the request: HTTP {status} {_detail(response)}"
+                        )
+                    else:
+                        try:
+                            payload = response.json()
+                        except ValueError:
+                            last = "the collector's answer was cut off or not JSON"
+                        else:
+                            try:
+                                return parse(payload)
+                            except ValueError as exc:
+                                last = f"the collector's answer was not well-formed ({exc})"
+                finally:
+                    response.close()
+            if attempt < self.retry.max_attempts:
+                wait = self.retry.delay(attempt, retry_after)
+                log.info(
+                    "%s %s: %s; retry %d/%d in %.2f s",
+                    method,
+                    path,
+                    last,
+                    attempt,
+                    self.retry.max_attempts - 1,
+                    wait,
+                )
+                self._sleep(wait)
+        raise TransientError(f"{last} (gave up after {self.retry.max_attempts} attempts)")
+
+
+def _parse_results(payload: Any, sent_ids: Sequence[str]) -> list[RecordResult]:
+    """Exactly one well-formed result per sent id, or ValueError (then nothing counts)."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("results"), list):
+        raise ValueError("no results list")
+    results: dict[str, RecordResult] = {}
+    for item in payload["results"]:
+        if not isinstance(item, dict):
+            raise ValueError("a result is not an object")
+        rid, status, error = item.get("id"), item.get("status"), item.get("error")
+        if not isinstance(rid, str) or status not in RESULT_STATUSES:
+            raise ValueError("a result has no id or an unknown status")
+        if error is not None and not isinstance(error, str):
+            raise ValueError("a result's error is not text")
+        results[rid] = RecordResult(rid, status, error)
+    expected = set(sent_ids)
+    if set(results) != expected or len(payload["results"]) != len(sent_ids):
+        raise ValueError(f"{len(payload['results'])} results for {len(sent_ids)} records sent")
+    return [results[rid] for rid in sent_ids]
+
+
+def _parse_digest(payload: Any) -> dict[str, Any]:
+    if (
+        not isinstance(payload, dict)
+        or not isinstance(payload.get("count"), int)
+        or not isinstance(payload.get("sha256"), str)
+    ):
+        raise ValueError("no count and sha256")
+    return payload
+
+
+def _parse_health(payload: Any) -> bool:
+    if not isinstance(payload, dict) or payload.get("status") != "ok":
+        raise ValueError("status is not ok")
+    return True
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (seconds form; a date form falls back to backoff)."""
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _detail(response: requests.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        return ""
+    return str(detail)[:200] if detail else ""
+
+
+def _short(exc: BaseException) -> str:
+    """The innermost reason of a requests error, short (these never contain headers)."""
+    text = str(exc)
+    for marker in ("Caused by ", "Connection refused", "Connection reset", "timed out"):
+        if marker in text and marker != "Caused by ":
+            return marker.lower()
+    return text[:160]

@@ -1,0 +1,40 @@
+"""What kiosk and collector agree on: paths, the marker header, hashes (docs/sync-protocol.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+#: Every answer of a real collector carries this header; a captive portal's 200 page does not.
+SYNC_HEADER = "X-Borgerkiosk-Sync"
+SYNC_HEADER_VALUE = "1"
+
+SUBMISSIONS_PATH = "/v1/submissions"
+HEALTH_PATH = "/v1/health"
+DIGEST_PATH = "/v1/kiosks/{kiosk_id}/digest"
+
+#: Result statuses: the first two mean "the collector holds this record".
+STORED_STATUSES = frozenset({"accepted", "duplicate"})
+REJECTED_STATUSES = frozenset({"conflict", "invalid"})
+RESULT_STATUSES = STORED_STATUSES | REJECTED_STATUSES
+
+
+def canonical_json(record: Mapping[str, Any]) -> str:
+    """The one spelling of a record both sides hash, so equal content means equal hashes."""
+    return json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def content_hash(record: Mapping[str, Any]) -> str:
+    """sha256 of the canonical JSON of a public record: how a conflict is told from a duplicate."""
+    return hashlib.sha256(canonical_json(record).encode("utf-8")).hexdigest()
+
+
+def ids_digest(ids: Iterable[str]) -> str:
+    """sha256 over the sorted record ids, one per line: a kiosk's reconciliation fingerprint."""
+    digest = hashlib.sha256()
+    for record_id in sorted(ids):
+        digest.update(record_id.encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()

@@ -1,0 +1,146 @@
+"""One sync run: send every pending record of a store, batch by batch, and mark the results.
+
+Used by ``kiosk sync`` and by the kiosk's background sync alike. Safe to run
+while another process (the kiosk app, another ``kiosk sync``) works on the
+same data directory: a record sent twice is a ``duplicate`` at the collector,
+and marking it synced twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from kiosk.records import public_view
+from kiosk.store import RecordStore, StoreError
+from kiosk.sync.client import (
+    AuthError,
+    ConfigError,
+    PayloadTooLarge,
+    RefusedError,
+    SyncClient,
+    SyncError,
+    TransientError,
+)
+from kiosk.sync.protocol import ids_digest
+from kiosk.sync.summary import Rejection, SyncSummary, VerifyResult
+
+log = logging.getLogger("kiosk.sync")
+
+DEFAULT_BATCH_SIZE = 500
+
+Progress = Callable[[int, int], None]  # (records done this run, records pending at start)
+
+
+def sync_store(
+    store: RecordStore,
+    client: SyncClient,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Progress | None = None,
+    max_batches: int | None = None,
+) -> SyncSummary:
+    """Send every record not yet synced; never raises for network, auth or store trouble."""
+    summary = SyncSummary()
+    skipped: set[str] = set()
+    size = max(1, batch_size)
+    done = 0
+    try:
+        total = store.pending_count()
+        while max_batches is None or summary.batches < max_batches:
+            batch = [r for r in store.pending(limit=size + len(skipped)) if r["id"] not in skipped][
+                :size
+            ]
+            if not batch:
+                break
+            kiosk_id = batch[0].get("kiosk_id")
+            batch = [r for r in batch if r.get("kiosk_id") == kiosk_id]
+            try:
+                results = client.submit(str(kiosk_id), [public_view(r) for r in batch])
+            except PayloadTooLarge:
+                if len(batch) > 1:
+                    size = max(1, len(batch) // 2)
+                    log.info("collector refused the batch as too large; now %d a batch", size)
+                    continue
+                skipped.add(batch[0]["id"])
+                summary.skipped.append(batch[0]["id"])
+                log.warning("one record is larger than the collector's body limit; skipped")
+                continue
+            summary.batches += 1
+            stored = [res.id for res in results if res.status in ("accepted", "duplicate")]
+            store.mark_synced(stored)
+            for res in results:
+                if res.status == "accepted":
+                    summary.synced += 1
+                elif res.status == "duplicate":
+                    summary.already_there += 1
+                else:
+                    reason = res.error or res.status
+                    store.mark_rejected(res.id, res.status, reason)
+                    summary.rejected.append(Rejection(res.id, res.status, reason))
+            done += len(results)
+            if progress is not None:
+                progress(done, max(total, done))
+    except AuthError as exc:
+        _stop(summary, "auth", exc)
+    except ConfigError as exc:
+        _stop(summary, "config", exc)
+    except TransientError as exc:
+        _stop(summary, "network", exc)
+    except RefusedError as exc:
+        _stop(summary, "refused", exc)
+    except SyncError as exc:
+        _stop(summary, "network", exc)
+    except StoreError as exc:
+        _stop(summary, "store", exc)
+    try:
+        summary.remaining = store.pending_count()
+    except StoreError as exc:
+        if summary.error is None:
+            _stop(summary, "store", exc)
+    if summary.skipped and summary.error is None:
+        summary.error = (
+            f"{len(summary.skipped)} record(s) are each larger than the collector's body limit; "
+            "raise --max-body on the collector and sync again"
+        )
+        summary.error_kind = "refused"
+    return summary
+
+
+def verify(store: RecordStore, client: SyncClient) -> list[VerifyResult]:
+    """Compare the collector's digest of each kiosk in the store with the records it holds.
+
+    The local side counts records marked synced and those flagged ``conflict``
+    (their id is stored centrally, with other content).
+    """
+    local: dict[str, list[str]] = {}
+    for record in store.records():
+        kiosk_id = str(record.get("kiosk_id"))
+        ids = local.setdefault(kiosk_id, [])
+        if record.get("synced_at") or record.get("sync_status") == "conflict":
+            ids.append(record["id"])
+    out = []
+    for kiosk_id, ids in sorted(local.items()):
+        remote = client.digest(kiosk_id)
+        out.append(
+            VerifyResult(
+                kiosk_id=kiosk_id,
+                local_count=len(ids),
+                remote_count=int(remote["count"]),
+                local_sha256=ids_digest(ids),
+                remote_sha256=str(remote["sha256"]),
+            )
+        )
+    return out
+
+
+def _stop(summary: SyncSummary, kind: str, exc: BaseException) -> None:
+    summary.error = str(exc)
+    summary.error_kind = kind
+    log.warning("sync stopped: %s", exc)
+
+
+def describe(record: dict[str, Any]) -> str:
+    """A short, non-personal description of a record for summaries (id, survey, kind)."""
+    return f"{record.get('id')} ({record.get('survey_id')}, {record.get('kind')})"

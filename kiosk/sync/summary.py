@@ -1,0 +1,61 @@
+"""What one sync run did, for the organiser's summary and the command's exit code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Exit codes of ``kiosk sync`` (also in its --help and docs/sync-protocol.md).
+EXIT_OK = 0
+EXIT_REJECTED = 1
+EXIT_REMAINING = 2
+EXIT_AUTH = 3
+EXIT_USAGE = 4
+EXIT_VERIFY = 5
+
+
+@dataclass
+class Rejection:
+    id: str
+    status: str
+    reason: str
+
+
+@dataclass
+class SyncSummary:
+    """Counts of one run; ``error`` says why it stopped early, if it did."""
+
+    synced: int = 0
+    already_there: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    remaining: int = 0
+    batches: int = 0
+    error: str | None = None
+    error_kind: str | None = None  # "auth", "config", "network", "refused", "store"
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if self.error_kind == "auth":
+            return EXIT_AUTH
+        if self.error_kind == "config":
+            return EXIT_USAGE
+        if self.remaining or self.error:
+            return EXIT_REMAINING
+        if self.rejected:
+            return EXIT_REJECTED
+        return EXIT_OK
+
+
+@dataclass
+class VerifyResult:
+    """The collector's digest for one kiosk against the data directory's synced records."""
+
+    kiosk_id: str
+    local_count: int
+    remote_count: int
+    local_sha256: str
+    remote_sha256: str
+
+    @property
+    def match(self) -> bool:
+        return self.local_count == self.remote_count and self.local_sha256 == self.remote_sha256
