@@ -5,14 +5,17 @@ more the more is stored and a kill between its write and truncate leaves a file
 TinyDB cannot open. This storage instead:
 
 * keeps the database in memory and hands TinyDB that very dict from ``read()``;
-* on ``write()`` finds what changed (only tables whose dict TinyDB replaced,
-  compared document by document with a shallow shadow copy), appends that
-  change as one line ``<crc32> <json>`` and fsyncs it before returning;
+* on ``write()`` finds what changed (only the tables TinyDB assigned or popped,
+  noted by :class:`TrackedTables`, compared document by document with a
+  shallow shadow copy); the outer transaction appends the change as one line
+  ``<crc32> <json>`` and fdatasyncs it before returning; if that fails the
+  file is cut back and memory rolled back, so memory always equals the disk;
 * compacts by writing a snapshot (temp file, fsync, rename, fsync directory)
-  and starting a new log generation;
+  and then creating the next generation's log; the newest log names the
+  generation in use (see :meth:`LogStorage._choose_generation`);
 * on open, replays the log, skipping lines whose checksum fails; a damaged or
   torn file is copied aside into ``damaged/`` and reported, never treated as
-  empty;
+  empty; a damaged or missing snapshot raises :class:`StoreCorruptError`;
 * lets several processes share a directory: every transaction holds an
   exclusive ``flock`` and first catches up with what others appended.
 
