@@ -220,6 +220,7 @@ def sync(
                 verify_error, verify_auth_failed = str(exc), True
             except SyncError as exc:
                 verify_error = str(exc)
+        totals = _totals(store)
     _print_summary(out, data_dir, summary, verify, verify_results, verify_error)
     code = summary.exit_code
     mismatch = verify and (verify_error is not None or any(not v.match for v in verify_results))
@@ -228,7 +229,9 @@ def sync(
     elif code == 0 and mismatch:
         code = 5
     if summary_json is not None:
-        _write_summary_json(summary_json, data_dir, summary, verify_results, verify_error, code)
+        _write_summary_json(
+            summary_json, data_dir, summary, totals, verify_results, verify_error, code
+        )
     sys.exit(code)
 
 
@@ -298,16 +301,34 @@ def _print_summary(
         out.print("Everything is at the collector.")
 
 
+def _totals(store: Any) -> dict[str, Any]:
+    """The whole data directory's counts (not just this run's), for the after-event table."""
+    from kiosk.store import StoreError
+
+    try:
+        records = store.records()
+    except StoreError:
+        return {}
+    return {
+        "records": len(records),
+        "synced": sum(1 for r in records if r.get("synced_at")),
+        "rejected": sum(1 for r in records if r.get("sync_status") in ("conflict", "invalid")),
+        "kiosk_ids": sorted({str(r.get("kiosk_id")) for r in records}),
+    }
+
+
 def _write_summary_json(
     path: Path,
     data_dir: Path,
     summary: Any,
+    totals: dict[str, Any],
     verify_results: list[Any],
     verify_error: str | None,
     code: int,
 ) -> None:
     payload = {
         "data_dir": str(data_dir),
+        "totals": totals,
         "synced": summary.synced,
         "already_there": summary.already_there,
         "rejected": [

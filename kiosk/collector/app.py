@@ -99,6 +99,7 @@ def create_app(
     @app.post(
         SUBMISSIONS_PATH,
         response_model=SubmissionReply,
+        response_model_exclude_none=True,
         dependencies=[Depends(check_token)],
         responses={
             401: {"description": "Missing or wrong token"},

@@ -1,0 +1,211 @@
+"""``kiosk sync`` and ``scripts/sync-after-event`` as an organiser runs them after the event."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from conftest_sync import (
+    TOKEN,
+    CollectorProcess,
+    assert_invariants,
+    fill,
+    free_port,
+    kiosk_record,
+    shared_collector,
+    token_file,
+)
+from faultproxy import FaultProxy, captive_portal
+
+from kiosk.paths import PROJECT_ROOT
+from kiosk.store import RecordStore
+
+__all__ = ["shared_collector", "token_file"]
+
+pytestmark = pytest.mark.timeout(120)
+SCRIPT = PROJECT_ROOT / "scripts" / "sync-after-event"
+
+
+def kiosk_sync(*args: str, env_token: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("KIOSK_TOKEN", "KIOSK_ENDPOINT")}
+    if env_token is not None:
+        env["KIOSK_TOKEN"] = env_token
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", "sync", "--retry-delay", "0.01", *args],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env=env,
+    )
+
+
+def test_sync_twice_sends_nothing_the_second_time(
+    tmp_path: Path, shared_collector: CollectorProcess, token_file: Path
+) -> None:
+    fill(tmp_path, "cli-twice", 120)
+    common = ["--data", str(tmp_path), "--endpoint", shared_collector.url]
+    first = kiosk_sync(*common, "--token-file", str(token_file), "--batch-size", "50", "--verify")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "synced now:        120" in first.stdout
+    assert "MATCH" in first.stdout and "MISMATCH" not in first.stdout
+    second = kiosk_sync(*common, "--verify", env_token=TOKEN)
+    assert second.returncode == 0
+    assert "synced now:        0" in second.stdout and "already there:     0" in second.stdout
+    for run in (first, second):
+        assert TOKEN not in run.stdout + run.stderr
+    assert_invariants(shared_collector, tmp_path)
+
+
+def test_rejected_records_are_listed_kept_and_exit_1(
+    tmp_path: Path, shared_collector: CollectorProcess
+) -> None:
+    fill(tmp_path, "cli-conflict", 5)
+    with RecordStore(tmp_path) as store:
+        clash = store.records()[0]
+        # another device already sent a different record under the same id
+        other = {**clash, "answers": {"tilknytning": "besøger"}}
+        bad = kiosk_record("cli-conflict", 99, survey_hash="not-a-hash")
+        store.save(bad)
+    requests.post(
+        shared_collector.url + "/v1/submissions",
+        json={"kiosk_id": "cli-conflict", "records": [other]},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=10,
+    ).raise_for_status()
+    run = kiosk_sync("--data", str(tmp_path), "--endpoint", shared_collector.url,
+                     "--verify", env_token=TOKEN)  # fmt: skip
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert f"{clash['id']} conflict" in run.stdout
+    assert f"{bad['id']} invalid: survey_hash" in run.stdout
+    assert "nothing was deleted" in run.stdout
+    assert "MATCH" in run.stdout  # the conflicting id is there, with the other content
+    with RecordStore(tmp_path) as store:
+        assert len(store) == 6
+        assert store.get(clash["id"])["sync_status"] == "conflict"
+        assert store.get(bad["id"])["sync_status"] == "invalid"
+        assert store.pending_count() == 0
+    again = kiosk_sync("--data", str(tmp_path), "--endpoint", shared_collector.url,
+                       env_token=TOKEN)  # fmt: skip
+    assert again.returncode == 0 and "synced now:        0" in again.stdout
+
+
+def test_exit_codes_for_network_auth_and_usage(
+    tmp_path: Path, shared_collector: CollectorProcess, token_file: Path
+) -> None:
+    fill(tmp_path, "cli-codes", 3)
+    data = ["--data", str(tmp_path)]
+    down = kiosk_sync(*data, "--endpoint", f"http://127.0.0.1:{free_port()}",
+                      "--attempts", "2", env_token=TOKEN)  # fmt: skip
+    assert down.returncode == 2 and "could not reach the collector" in down.stdout
+    assert "remaining:         3" in down.stdout
+    wrong = kiosk_sync(*data, "--endpoint", shared_collector.url, env_token="wrong-token")
+    assert wrong.returncode == 3 and "refused the token" in wrong.stdout
+    assert "wrong-token" not in wrong.stdout + wrong.stderr
+    no_token = kiosk_sync(*data, "--endpoint", shared_collector.url)
+    assert no_token.returncode == 4 and "no token" in no_token.stderr
+    no_endpoint = kiosk_sync(*data, env_token=TOKEN)
+    assert no_endpoint.returncode == 4 and "--endpoint" in no_endpoint.stderr
+    bad_url = kiosk_sync(*data, "--endpoint", "collector.example.dk", env_token=TOKEN)
+    assert bad_url.returncode == 4 and "not a usable URL" in bad_url.stdout
+    no_data = kiosk_sync("--data", str(tmp_path / "nope"), "--endpoint", shared_collector.url,
+                         env_token=TOKEN)  # fmt: skip
+    assert no_data.returncode == 4 and "no kiosk data" in no_data.stderr
+    usage = kiosk_sync(*data, "--batch-size", "0")
+    assert usage.returncode == 4
+    empty_token = tmp_path / "empty.token"
+    empty_token.write_text("\n")
+    empty = kiosk_sync(*data, "--endpoint", shared_collector.url, "--token-file", str(empty_token))
+    assert empty.returncode == 4 and "is empty" in empty.stderr
+    for run in (down, wrong, no_token, no_endpoint, bad_url, no_data, usage, empty):
+        assert "Traceback" not in run.stdout + run.stderr
+    with RecordStore(tmp_path) as store:
+        assert store.pending_count() == 3  # none of that touched the records
+
+
+def test_config_file_gives_endpoint_and_token_file(
+    tmp_path: Path, shared_collector: CollectorProcess, token_file: Path
+) -> None:
+    data = tmp_path / "data"
+    fill(data, "cli-config", 4)
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        f'[sync]\nendpoint = "{shared_collector.url}"\ntoken_file = "{token_file.name}"\n'
+    )
+    assert token_file.parent == config.parent  # token_file is relative to the config
+    run = kiosk_sync("--data", str(data), "--config", str(config))
+    assert run.returncode == 0, run.stdout + run.stderr
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[sync\nendpoint = ")
+    bad = kiosk_sync("--data", str(data), "--config", str(broken))
+    assert bad.returncode == 4 and "not valid TOML" in bad.stderr
+
+
+def test_captive_portal_exit_2_and_verify_mismatch_exit_5(
+    tmp_path: Path, shared_collector: CollectorProcess
+) -> None:
+    fill(tmp_path, "cli-portal", 6)
+    with FaultProxy(shared_collector.port) as proxy:
+        proxy.queue(*[captive_portal() for _ in range(3)])
+        run = kiosk_sync("--data", str(tmp_path), "--endpoint", proxy.url, "--attempts", "3",
+                         env_token=TOKEN)  # fmt: skip
+    assert run.returncode == 2 and "captive portal" in run.stdout
+    with RecordStore(tmp_path) as store:
+        assert store.pending_count() == 6
+        # a record marked synced that never arrived: verify must notice
+        store.mark_synced([store.records()[0]["id"]])
+    run = kiosk_sync("--data", str(tmp_path), "--endpoint", shared_collector.url, "--verify",
+                     env_token=TOKEN)  # fmt: skip
+    assert run.returncode == 5, run.stdout
+    assert "MISMATCH, the collector holds 5 records, this kiosk marked 6" in run.stdout
+
+
+def test_two_sync_processes_on_one_data_dir(
+    tmp_path: Path, shared_collector: CollectorProcess
+) -> None:
+    fill(tmp_path, "cli-race", 600)
+    env = {**os.environ, "KIOSK_TOKEN": TOKEN}
+    args = [
+        *(sys.executable, "-m", "kiosk", "sync", "--data", str(tmp_path)),
+        *("--endpoint", shared_collector.url, "--batch-size", "40", "--retry-delay", "0.01"),
+    ]
+    procs = [
+        subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=90) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    assert_invariants(shared_collector, tmp_path)
+
+
+def test_sync_after_event_table(
+    tmp_path: Path, shared_collector: CollectorProcess, token_file: Path
+) -> None:
+    dirs = [tmp_path / "kiosk-1", tmp_path / "usb-copy-kiosk-2"]
+    fill(dirs[0], "event-1", 30)
+    fill(dirs[1], "event-2", 12)
+    run = subprocess.run(
+        [sys.executable, str(SCRIPT), "--endpoint", shared_collector.url,
+         "--token-file", str(token_file), *map(str, dirs)],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "COLUMNS": "160"},
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = run.stdout.splitlines()
+    row1 = next(line for line in lines if "event-1" in line and "│" in line)
+    row2 = next(line for line in lines if "event-2" in line and "│" in line)
+    assert [c.strip() for c in row1.split("│")[3:8]] == ["30", "30", "0", "0", "yes"]
+    assert [c.strip() for c in row2.split("│")[3:8]] == ["12", "12", "0", "0", "yes"]
+    assert_invariants(shared_collector, *dirs)
+    missing = subprocess.run(
+        [sys.executable, str(SCRIPT), "--endpoint", shared_collector.url,
+         "--token-file", str(token_file), str(tmp_path / "nothing-here")],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "160"},
+    )  # fmt: skip
+    assert missing.returncode == 4 and "failed (exit 4)" in missing.stdout
+    summary = json.dumps(run.stdout)
+    assert TOKEN not in summary
