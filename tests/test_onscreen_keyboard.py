@@ -1,0 +1,236 @@
+"""The on-screen keyboard, tapped with Pilot clicks like a finger on a touch screen."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
+
+from kiosk.app.widgets.onscreen_keyboard import Key, OnScreenKeyboard
+
+SENTENCE = "Grønne tage på skolen, tak!"
+DA_LABELS = {
+    "space": "Mellemrum",
+    "next": "Næste →",
+    "backspace": "⌫",
+    "shift": "⇧",
+    "symbols": "?123",
+    "letters": "abc",
+    "newline": "Ny linje",
+}
+
+
+def _run(scenario: Callable[..., Awaitable[None]], *args: object) -> None:
+    """Run an async Pilot scenario to the end (no async test plugin needed)."""
+    asyncio.run(scenario(*args))
+
+
+class TextApp(App[None]):
+    """A question step as the app draws it: a field above, the keyboard below."""
+
+    CSS = "TextArea { height: 4; }"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.nexts: list[OnScreenKeyboard] = []
+        self.pressed: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Input(id="title", max_length=80)
+        yield TextArea(id="description")
+        yield OnScreenKeyboard("text", labels=DA_LABELS, multiline=True, id="keyboard")
+
+    def on_on_screen_keyboard_next(self, message: OnScreenKeyboard.Next) -> None:
+        self.nexts.append(message.keyboard)
+
+    def on_on_screen_keyboard_key_pressed(self, message: OnScreenKeyboard.KeyPressed) -> None:
+        self.pressed.append(message.key)
+
+
+class NumberApp(App[None]):
+    def __init__(self, negative: bool = False) -> None:
+        super().__init__()
+        self.negative = negative
+        self.nexts = 0
+
+    def compose(self) -> ComposeResult:
+        yield Input(id="year", type="integer", max_length=4)
+        yield OnScreenKeyboard("number", labels=DA_LABELS, negative=self.negative, id="pad")
+
+    def on_on_screen_keyboard_next(self, _message: OnScreenKeyboard.Next) -> None:
+        self.nexts += 1
+
+
+def _key(app: App, caption: str) -> Key:
+    """The key showing ``caption`` right now: found by what a visitor sees."""
+    matches = [key for key in app.query(Key) if str(key.content) == caption]
+    assert len(matches) == 1, f"{len(matches)} keys show {caption!r}"
+    return matches[0]
+
+
+async def _tap(pilot: Pilot, caption: str) -> None:
+    assert await pilot.click(_key(pilot.app, caption)), f"tap on {caption!r} missed"
+
+
+async def _type(pilot: Pilot, text: str) -> None:
+    """Type ``text`` the way a visitor would: shift for capitals, ?123 for punctuation."""
+    for char in text:
+        if char == " ":
+            await _tap(pilot, DA_LABELS["space"])
+        elif char == "\n":
+            await _tap(pilot, DA_LABELS["newline"])
+        elif any(str(k.content) == char for k in pilot.app.query(Key)):
+            await _tap(pilot, char)
+        elif char.isupper():
+            await _tap(pilot, DA_LABELS["shift"])
+            await _tap(pilot, char)  # the keys show capitals while shift is on
+        else:
+            await _tap(pilot, DA_LABELS["symbols"])
+            await _tap(pilot, char)
+            await _tap(pilot, DA_LABELS["letters"])
+    await pilot.pause()
+
+
+def test_types_a_danish_sentence_into_an_input() -> None:
+    _run(_types_into_input)
+
+
+async def _types_into_input() -> None:
+    app = TextApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        title = app.query_one("#title", Input)
+        title.focus()
+        await pilot.pause()
+        await _type(pilot, SENTENCE)
+        assert title.value == SENTENCE
+        assert app.focused is title  # the keys never took focus
+        await _tap(pilot, "⌫")
+        await pilot.pause()
+        assert title.value == SENTENCE[:-1]
+        await _tap(pilot, DA_LABELS["next"])
+        await pilot.pause()
+        assert app.nexts == [app.query_one(OnScreenKeyboard)]
+        assert app.pressed == [*SENTENCE, "backspace"]
+
+
+def test_types_a_danish_sentence_with_a_new_line_into_a_text_area() -> None:
+    _run(_types_into_text_area)
+
+
+async def _types_into_text_area() -> None:
+    app = TextApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        area = app.query_one("#description", TextArea)
+        area.focus()
+        await pilot.pause()
+        await _type(pilot, SENTENCE + "\nTak")
+        assert area.text == SENTENCE + "\nTak"
+        assert app.focused is area
+        assert app.query_one("#title", Input).value == ""
+
+
+def test_shift_is_for_one_letter_and_shows_capitals() -> None:
+    _run(_shift_once)
+
+
+async def _shift_once() -> None:
+    app = TextApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        title = app.query_one("#title", Input)
+        title.focus()
+        await _tap(pilot, "⇧")
+        await pilot.pause()
+        assert _key(app, "Æ") and _key(app, "Ø") and _key(app, "Å")
+        assert _key(app, "⇧").has_class("-on")
+        await _tap(pilot, "Æ")
+        await pilot.pause()
+        assert _key(app, "æ") and not _key(app, "⇧").has_class("-on")
+        await _tap(pilot, "æ")
+        await pilot.pause()
+        assert title.value == "Ææ"
+
+
+def test_keypad_types_a_number() -> None:
+    _run(_keypad)
+
+
+async def _keypad() -> None:
+    app = NumberApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        year = app.query_one("#year", Input)
+        year.focus()
+        for digit in "1942":
+            await _tap(pilot, digit)
+        await pilot.pause()
+        assert year.value == "1942"
+        await _tap(pilot, "5")  # max_length 4: the field refuses, as with a real keyboard
+        await pilot.pause()
+        assert year.value == "1942"
+        await _tap(pilot, "⌫")
+        await _tap(pilot, DA_LABELS["next"])
+        await pilot.pause()
+        assert year.value == "194"
+        assert app.nexts == 1
+        assert not any(
+            str(key.content).isalpha() and len(str(key.content)) == 1 for key in app.query(Key)
+        )
+
+
+def test_keypad_minus_only_when_negative_numbers_are_allowed() -> None:
+    _run(_keypad_minus)
+
+
+async def _keypad_minus() -> None:
+    app = NumberApp(negative=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        year = app.query_one("#year", Input)
+        year.focus()
+        for caption in "-12":
+            await _tap(pilot, caption)
+        await pilot.pause()
+        assert year.value == "-12"
+    async with NumberApp().run_test(size=(80, 24)) as pilot:
+        assert not [key for key in pilot.app.query(Key) if str(key.content) == "-"]
+
+
+@pytest.mark.parametrize("layout", ["text", "number"])
+def test_fits_under_a_field_at_80x24_with_finger_sized_keys(layout: str) -> None:
+    _run(_fits, layout)
+
+
+async def _fits(layout: str) -> None:
+    app = TextApp() if layout == "text" else NumberApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        keyboard = app.query_one(OnScreenKeyboard)
+        assert keyboard.region.height <= 12
+        assert keyboard.region.bottom <= 24
+        screen = app.screen.region
+        for key in app.query(Key):
+            assert key.region.width >= 3 and key.region.height >= 2, key.value
+            assert screen.contains_region(key.region), key.value
+            assert not key.can_focus
+
+
+def test_without_a_focused_field_taps_type_nowhere() -> None:
+    _run(_no_target)
+
+
+async def _no_target() -> None:
+    app = TextApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.set_focus(None)
+        await _tap(pilot, "a")
+        await pilot.pause()
+        assert app.query_one("#title", Input).value == ""
+        assert app.query_one("#description", TextArea).text == ""
+        assert app.pressed == ["a"]
+
+
+def test_unknown_layout_is_refused() -> None:
+    with pytest.raises(ValueError, match="layout"):
+        OnScreenKeyboard("qwerty")  # type: ignore[arg-type]
