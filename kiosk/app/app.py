@@ -1,0 +1,285 @@
+"""The visitor's kiosk: a locked-down Textual app over the surveys and the local store."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+from textual import events
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from kiosk.app.flow import QuestionStep, Step, VisitFlow, survey_flow
+from kiosk.app.latency import LatencyMeter
+from kiosk.app.pin_gate import PinGate
+from kiosk.app.saving import RecordSaver
+from kiosk.app.screens.organiser import OrganiserScreen
+from kiosk.app.screens.pin import PinScreen
+from kiosk.app.screens.question import QuestionScreen
+from kiosk.app.screens.still_there import StillThereScreen
+from kiosk.app.screens.thanks import ApologyScreen, ThanksScreen, TimedScreen
+from kiosk.app.screens.welcome import StartOption, WelcomeScreen
+from kiosk.app.settings import AppSettings
+from kiosk.app.sync_bridge import SyncBridge
+from kiosk.app.themes import load_palette
+from kiosk.app.widgets.bodies import AnswerBody, body_for
+from kiosk.app.widgets.followup_slot import FollowupSlot
+from kiosk.config import PinCheck, SyncConfig
+from kiosk.i18n import Translator, available_languages
+from kiosk.paths import ASSETS_DIR
+from kiosk.records import AnswerValue
+from kiosk.store import RecordStore
+from kiosk.survey import survey_hash
+
+#: Keys a visitor might try to leave with; all do nothing (only the organiser screen quits).
+LOCKED_KEYS = ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash", "ctrl+p", "ctrl+d", "f1")
+#: Five taps this close together on the top-left corner open the PIN prompt.
+CORNER_TAPS, CORNER_SECONDS, CORNER_SIZE = 5, 3.0, (6, 2)
+
+
+class KioskApp(App[None]):
+    """Welcome -> questions -> saved -> thanks -> welcome, for visitor after visitor."""
+
+    CSS_PATH: ClassVar[list[str]] = [str(ASSETS_DIR / "styles" / "kiosk.tcss")]
+    ENABLE_COMMAND_PALETTE: ClassVar[bool] = False
+    TITLE = "Borgerkiosk"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+o", "organiser", show=False, priority=True),
+        *(Binding(key, "locked", show=False, priority=True, system=True) for key in LOCKED_KEYS),
+    ]
+
+    def __init__(
+        self,
+        surveys: Sequence[Any],
+        store: RecordStore,
+        *,
+        settings: AppSettings | None = None,
+        pin: PinCheck | None = None,
+        sync: SyncConfig | None = None,
+        on_saved: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.settings = settings or AppSettings()
+        self.surveys = list(surveys)
+        self.store = store
+        self.default_lang = self._pick_language(self.settings.lang)
+        self.lang = self.default_lang
+        self.t = Translator(self.lang)
+        self.palette = load_palette(self.settings.theme)
+        super().__init__()
+        self.hashes = [survey_hash(s) for s in self.surveys]
+        self.saver = RecordSaver(
+            store,
+            kiosk_id=self.settings.kiosk_id,
+            suspect_seconds=self.settings.suspect_seconds,
+            on_saved=on_saved,
+        )
+        self.pin_gate = PinGate(pin or PinCheck())
+        self.sync = SyncBridge(sync or SyncConfig(), store)
+        self.saver.add_listener(lambda _record: self.sync.nudge())
+        self.latency = LatencyMeter()
+        self._quit_allowed = False
+        self._last_input = time.monotonic()
+        self._corner_taps: list[float] = []
+        self._idle_prompt_open = False
+        #: Seconds without input before the idle prompt; a rehearsal may shorten it.
+        self.idle_timeout = self.settings.idle_timeout
+        self.idle_grace = self.settings.idle_grace
+
+    # -- set-up ---------------------------------------------------------------------------
+    def _pick_language(self, wanted: str | None) -> str:
+        languages = self.languages()
+        if wanted in languages:
+            return wanted  # type: ignore[return-value]
+        return languages[0]
+
+    def languages(self) -> list[str]:
+        """The first survey's languages that the kiosk also has translations for."""
+        have = set(available_languages())
+        langs = [lang for lang in self.surveys[0].languages if lang in have]
+        return langs or ["da"]
+
+    def get_css_variables(self) -> dict[str, str]:
+        return {**super().get_css_variables(), **self.palette}
+
+    def get_default_screen(self) -> Screen[Any]:
+        return WelcomeScreen()
+
+    def on_mount(self) -> None:
+        self.set_interval(self._idle_interval(), self._check_idle)
+        self.call_after_refresh(self.sync.start)
+
+    def _idle_interval(self) -> float:
+        return max(0.05, min(0.25, self.idle_timeout / 4))
+
+    @property
+    def demo(self) -> bool:
+        return self.pin_gate.demo
+
+    def start_options(self) -> list[StartOption]:
+        """The welcome screen's start buttons; issue 4 appends idea-card options here."""
+        from kiosk.survey.model import localize
+
+        return [
+            StartOption("response", index, localize(survey.title, self.lang))
+            for index, survey in enumerate(self.surveys)
+        ]
+
+    def body_for_step(self, step: Step, value: AnswerValue | None) -> AnswerBody:
+        """The answer widget of a step; issue 4 handles its own Step types here."""
+        if isinstance(step, QuestionStep):
+            return body_for(step.question, value, self.t, self.lang)
+        raise TypeError(f"no widget for step {type(step).__name__}")
+
+    def fill_followup(self, slot: FollowupSlot, survey: Any, record: dict[str, Any]) -> None:
+        """Hook for issue 4: put the follow-up QR code and reference code into the slot."""
+
+    # -- the visit ------------------------------------------------------------------------
+    def set_language(self, lang: str) -> None:
+        self.lang = lang
+        self.t = Translator(lang)
+
+    async def on_welcome_screen_language_chosen(
+        self, message: WelcomeScreen.LanguageChosen
+    ) -> None:
+        self.set_language(message.lang)
+        await self.screen.recompose()
+        self.screen.query(".start").first().focus(scroll_visible=False)
+
+    async def on_welcome_screen_start_chosen(self, message: WelcomeScreen.StartChosen) -> None:
+        option = message.option
+        survey = self.surveys[option.survey_index]
+        flow = self.new_flow(option)
+        self._last_input = time.monotonic()
+        await self.push_screen(QuestionScreen(flow, survey))
+
+    def new_flow(self, option: StartOption) -> VisitFlow:
+        """A fresh flow for a start option; issue 4 builds the idea flow for kind 'idea'."""
+        return survey_flow(self.surveys[option.survey_index])
+
+    async def on_question_screen_finished(self, message: QuestionScreen.Finished) -> None:
+        visit = self._visit_screen()
+        survey = visit.survey if visit is not None else self.surveys[0]
+        await self.finish_visit(message.flow, survey)
+
+    async def finish_visit(self, flow: VisitFlow, survey: Any, **extra: Any) -> None:
+        """Save durably first; thank only what was saved, apologise calmly otherwise."""
+        index = self.surveys.index(survey)
+        record = self.saver.build(
+            flow, survey, self.hashes[index], self.lang, completed=True, **extra
+        )
+        outcome = self.saver.save(record)
+        timeout = self.settings.thanks_timeout
+        if outcome.ok:
+            await self.switch_screen(ThanksScreen(survey, record, timeout))
+        else:
+            await self.switch_screen(ApologyScreen(timeout))
+
+    async def on_question_screen_left(self, message: QuestionScreen.Left) -> None:
+        await self.back_to_welcome()
+
+    async def on_timed_screen_done(self, message: TimedScreen.Done) -> None:
+        await self.back_to_welcome()
+
+    async def back_to_welcome(self) -> None:
+        """Forget the visitor: every screen above welcome goes, language back to default."""
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        self._idle_prompt_open = False
+        if self.lang != self.default_lang:
+            self.set_language(self.default_lang)
+            await self.screen.recompose()
+        buttons = self.screen.query(".start")
+        if buttons:
+            buttons.first().focus(scroll_visible=False)
+
+    # -- idle -----------------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self._last_input = time.monotonic()
+            if isinstance(event, events.MouseDown) and not event.is_forwarded:
+                self._count_corner_tap(event)
+        await super().on_event(event)
+
+    def _visit_screen(self) -> QuestionScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, QuestionScreen):
+                return screen
+        return None
+
+    def _check_idle(self) -> None:
+        visit = self._visit_screen()
+        if visit is None or self._idle_prompt_open or self.screen is not visit:
+            return
+        if time.monotonic() - self._last_input < self.idle_timeout:
+            return
+        self._idle_prompt_open = True
+        self.push_screen(StillThereScreen(self.idle_grace), self._after_idle_prompt)
+
+    async def _after_idle_prompt(self, still_there: bool | None) -> None:
+        self._idle_prompt_open = False
+        self._last_input = time.monotonic()
+        if still_there:
+            return
+        await self.abandon_visit()
+
+    async def abandon_visit(self) -> None:
+        """Save what was answered as a partial record (if anything), then reset."""
+        visit = self._visit_screen()
+        if visit is not None and visit.flow.answered_any():
+            index = self.surveys.index(visit.survey)
+            record = self.saver.build(
+                visit.flow, visit.survey, self.hashes[index], self.lang, completed=False
+            )
+            self.saver.save(record)
+        await self.back_to_welcome()
+
+    # -- organiser and lock-down ----------------------------------------------------------
+    def _count_corner_tap(self, event: events.MouseDown) -> None:
+        width, height = CORNER_SIZE
+        if event.screen_x >= width or event.screen_y >= height:
+            return
+        now = time.monotonic()
+        self._corner_taps = [t for t in self._corner_taps if now - t < CORNER_SECONDS] + [now]
+        if len(self._corner_taps) >= CORNER_TAPS:
+            self._corner_taps.clear()
+            self.call_later(self.action_organiser)
+
+    def action_organiser(self) -> None:
+        if isinstance(self.screen, OrganiserScreen | PinScreen):
+            return
+        if self.demo:
+            self.push_screen(OrganiserScreen())
+            return
+
+        def opened(ok: bool | None) -> None:
+            if ok:
+                self.push_screen(OrganiserScreen())
+
+        self.push_screen(PinScreen(), opened)
+
+    def action_locked(self) -> None:
+        """What ctrl+c, ctrl+q, ctrl+z, ctrl+\\ and ctrl+p do on the kiosk: nothing."""
+
+    async def action_quit(self) -> None:
+        if self._quit_allowed:
+            self.exit()
+
+    def action_command_palette(self) -> None:
+        """Disabled: its Quit command would let a visitor out."""
+
+    def action_suspend_process(self) -> None:
+        """Disabled: a visitor must not reach the shell."""
+
+    def action_help_quit(self) -> None:
+        """Disabled: no hint about how to quit."""
+
+    def quit_kiosk(self) -> None:
+        """The organiser's Quit: the only way out."""
+        self._quit_allowed = True
+        self.sync.stop()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        self.sync.stop()

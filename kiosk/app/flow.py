@@ -1,0 +1,218 @@
+"""The visitor's way through a survey as pure Python: steps, answers, show_if, back and next.
+
+No Textual here, so every rule (what is visible, what may be skipped, what is saved)
+is tested without a screen, and the UI only draws :attr:`VisitFlow.current`.
+
+A flow is a list of :class:`Step`. Survey questions are :class:`QuestionStep`; the idea
+card (issue 4) adds its own Step subclasses (theme, title and description, consent,
+contact) and builds a flow with :func:`build_idea_flow`-style helpers of its own.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from kiosk.records import AnswerValue, now_iso
+
+#: How an answer is checked before the visitor may move on: None means fine, else a
+#: message key of the translation files (with its format values).
+Problem = tuple[str, dict[str, Any]]
+
+
+class Step:
+    """One screenful of the visitor's way. Subclasses say what they show and keep."""
+
+    #: The answer key this step writes into :attr:`VisitFlow.answers`.
+    id: str
+    required: bool = False
+    #: Whether the step counts in "Question 2 of 6" (info screens do not).
+    counted: bool = True
+    #: Whether the step ends with one tap (a choice), so a pick also moves on.
+    single_answer: bool = False
+
+    def visible(self, answers: dict[str, AnswerValue]) -> bool:
+        return True
+
+    def check(self, value: AnswerValue | None) -> Problem | None:
+        """A problem with this answer that keeps the visitor here, or None."""
+        if self.required and is_empty(value):
+            return ("question.required", {})
+        return None
+
+
+@dataclass(eq=False)
+class QuestionStep(Step):
+    """A survey question (any type of the survey format)."""
+
+    question: Any
+
+    def __post_init__(self) -> None:
+        self.id = self.question.id
+        self.required = bool(self.question.required)
+        self.counted = self.question.type != "info"
+        self.single_answer = self.question.type in ("single_choice", "yes_no", "scale")
+
+    @property
+    def type(self) -> str:
+        return self.question.type
+
+    def visible(self, answers: dict[str, AnswerValue]) -> bool:
+        condition = self.question.show_if
+        if condition is None:
+            return True
+        if condition.question not in answers:
+            return False
+        value = answers[condition.question]
+        wanted = condition.values()
+        if isinstance(value, list):
+            return any(v in wanted for v in value)
+        return any(value == w and type(value) is type(w) for w in wanted)
+
+    def check(self, value: AnswerValue | None) -> Problem | None:
+        problem = super().check(value)
+        if problem or is_empty(value) or self.type != "number":
+            return problem
+        return number_problem(self.question, value)
+
+
+def number_problem(question: Any, value: AnswerValue | None) -> Problem | None:
+    """Why a number answer is refused (out of range), or None."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return ("question.not_a_number", {})
+    low, high = question.min, question.max
+    if low is not None and high is not None and not low <= value <= high:
+        return ("question.number_range", {"min": low, "max": high})
+    if low is not None and value < low:
+        return ("question.number_min", {"min": low})
+    if high is not None and value > high:
+        return ("question.number_max", {"max": high})
+    return None
+
+
+def is_empty(value: AnswerValue | None) -> bool:
+    return value is None or value == "" or value == []
+
+
+@dataclass
+class VisitFlow:
+    """One visitor's way through a list of steps, with the answers given so far."""
+
+    steps: Sequence[Step]
+    kind: Literal["response", "idea"] = "response"
+    answers: dict[str, AnswerValue] = field(default_factory=dict)
+    started_at: str = field(default_factory=now_iso)
+    clock: Callable[[], float] = time.monotonic
+    _position: int = 0
+    _started: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._started = self.clock()
+        self._position = self._next_visible(0)
+
+    # -- where the visitor is ----------------------------------------------------------
+    @property
+    def current(self) -> Step:
+        return self.steps[self._position]
+
+    @property
+    def finished(self) -> bool:
+        return self._position >= len(self.steps)
+
+    def visible_steps(self) -> list[Step]:
+        """The steps shown with the answers as they are now (show_if applied in order)."""
+        shown: list[Step] = []
+        seen: dict[str, AnswerValue] = {}
+        for step in self.steps:
+            if step.visible(seen):
+                shown.append(step)
+                if step.id in self.answers:
+                    seen[step.id] = self.answers[step.id]
+        return shown
+
+    def progress(self) -> tuple[int, int]:
+        """(number, total) of the counted step shown now, e.g. (2, 6)."""
+        counted = [s for s in self.visible_steps() if s.counted]
+        number = next((i + 1 for i, s in enumerate(counted) if s is self.current), 0)
+        return number, len(counted)
+
+    def is_first(self) -> bool:
+        return self._previous_visible(self._position - 1) is None
+
+    def is_last(self) -> bool:
+        return self._next_visible(self._position + 1) >= len(self.steps)
+
+    # -- answering -----------------------------------------------------------------------
+    def answer(self, value: AnswerValue | None) -> None:
+        """Set (or with an empty value, clear) the answer of the current step."""
+        if is_empty(value):
+            self.answers.pop(self.current.id, None)
+        else:
+            self.answers[self.current.id] = value  # type: ignore[assignment]
+
+    def value(self) -> AnswerValue | None:
+        return self.answers.get(self.current.id)
+
+    def problem(self) -> Problem | None:
+        return self.current.check(self.value())
+
+    def can_skip(self) -> bool:
+        """Whether Next would skip: optional and unanswered (Next then reads "Skip")."""
+        step = self.current
+        return step.counted and not step.required and is_empty(self.value())
+
+    def next(self) -> bool:
+        """Move on if the current answer is acceptable; False keeps the visitor here."""
+        if self.problem() is not None:
+            return False
+        self._position = self._next_visible(self._position + 1)
+        return True
+
+    def back(self) -> bool:
+        """Go back one visible step; False at the first one (the UI then leaves the survey)."""
+        previous = self._previous_visible(self._position - 1)
+        if previous is None:
+            return False
+        self._position = previous
+        return True
+
+    # -- what is saved -------------------------------------------------------------------
+    def answers_to_save(self) -> dict[str, AnswerValue]:
+        """Answers of visible steps only: an answer a changed show_if hid is not saved."""
+        visible_ids = {s.id for s in self.visible_steps()}
+        return {k: v for k, v in self.answers.items() if k in visible_ids and not is_empty(v)}
+
+    def answered_any(self) -> bool:
+        return bool(self.answers_to_save())
+
+    def elapsed(self) -> float:
+        return self.clock() - self._started
+
+    # -- helpers -------------------------------------------------------------------------
+    def _visible_now(self, index: int) -> bool:
+        seen: dict[str, AnswerValue] = {}
+        for step in self.steps[:index]:
+            if step.visible(seen) and step.id in self.answers:
+                seen[step.id] = self.answers[step.id]
+        return self.steps[index].visible(seen)
+
+    def _next_visible(self, start: int) -> int:
+        index = start
+        while index < len(self.steps) and not self._visible_now(index):
+            index += 1
+        return index
+
+    def _previous_visible(self, start: int) -> int | None:
+        index = start
+        while index >= 0:
+            if self._visible_now(index):
+                return index
+            index -= 1
+        return None
+
+
+def survey_flow(survey: Any, clock: Callable[[], float] = time.monotonic) -> VisitFlow:
+    """A visitor's flow through a survey's questions."""
+    return VisitFlow([QuestionStep(q) for q in survey.questions], kind="response", clock=clock)

@@ -1,0 +1,82 @@
+"""Turning a finished (or abandoned) visit into a stored record, before any thank-you."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.app.flow import VisitFlow
+from kiosk.records import new_record
+from kiosk.store import RecordStore
+from kiosk.store.errors import StoreError
+
+
+@dataclass
+class SaveOutcome:
+    record: dict[str, Any] | None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class RecordSaver:
+    """Builds records from visits and saves them durably; remembers the last failure."""
+
+    def __init__(
+        self,
+        store: RecordStore,
+        *,
+        kiosk_id: str,
+        suspect_seconds: float,
+        on_saved: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.kiosk_id = kiosk_id
+        self.suspect_seconds = suspect_seconds
+        self.last_error: str | None = None
+        self._listeners: list[Callable[[dict[str, Any]], None]] = []
+        if on_saved is not None:
+            self._listeners.append(on_saved)
+
+    def add_listener(self, listener: Callable[[dict[str, Any]], None]) -> None:
+        """Called with each saved record (sync nudge, ``kiosk simulate``'s output)."""
+        self._listeners.append(listener)
+
+    def build(
+        self,
+        flow: VisitFlow,
+        survey: Any,
+        survey_hash: str,
+        lang: str,
+        *,
+        completed: bool,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        suspect = completed and flow.elapsed() < self.suspect_seconds
+        return new_record(
+            kind=flow.kind,
+            survey_id=survey.id,
+            survey_version=survey.version,
+            survey_hash=survey_hash,
+            kiosk_id=self.kiosk_id,
+            lang=lang,
+            started_at=flow.started_at,
+            completed=completed,
+            answers=flow.answers_to_save(),
+            suspect=True if suspect else None,
+            **extra,
+        )
+
+    def save(self, record: dict[str, Any], contact: dict[str, Any] | None = None) -> SaveOutcome:
+        """Save durably; a failure is returned (and kept for the organiser), never raised."""
+        try:
+            self.store.save(record, contact=contact)
+        except (StoreError, OSError) as exc:
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            return SaveOutcome(record=None, error=self.last_error)
+        for listener in self._listeners:
+            listener(record)
+        return SaveOutcome(record=record)

@@ -1,0 +1,126 @@
+"""The organiser's first screen: counts, store health, sync, and the only way to quit."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import ClassVar
+
+from textual import events, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Static
+
+from kiosk.app.screens.base import KioskScreen
+from kiosk.app.widgets.tap_button import NavButton, TapButton
+
+
+class OrganiserScreen(KioskScreen):
+    """Counts are O(records): computed here, once per visit of this screen, never per key."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit_kiosk", show=False)]
+
+    def compose(self) -> ComposeResult:
+        kiosk = self.kiosk
+        with VerticalScroll(id="organiser-body"):
+            yield Static(self.t("organiser.title"), id="organiser-title")
+            if kiosk.demo:
+                yield Static(self.t("organiser.demo"), classes="error")
+            yield Static(self.t("organiser.kiosk", kiosk_id=kiosk.settings.kiosk_id))
+            yield Static("", id="counts", markup=False)
+            yield Static("", id="health", markup=False)
+            yield Static("", id="sync-status", markup=False)
+        with Horizontal(id="nav"):
+            yield NavButton(self.t("organiser.back"), value="back", id="organiser-back")
+            if kiosk.sync.available:
+                yield NavButton(self.t("organiser.sync_now"), value="sync", id="sync-now")
+            yield NavButton(self.t("organiser.quit"), value="quit", id="quit")
+
+    def on_mount(self) -> None:
+        self.refresh_figures()
+        self.query_one("#organiser-back").focus(scroll_visible=False)
+
+    def refresh_figures(self) -> None:
+        kiosk = self.kiosk
+        store = kiosk.store
+        lines = [self.t("organiser.today", count=self._today_count())]
+        counts = store.counts()
+        for (survey_id, kind), c in sorted(counts.items()):
+            lines.append(
+                self.t(
+                    "organiser.survey_line",
+                    survey=survey_id,
+                    kind=self.t(f"organiser.kind_{kind}"),
+                    completed=c.completed,
+                    partial=c.partial,
+                    suspect=c.suspect,
+                    pending=c.pending,
+                )
+            )
+        if not counts:
+            lines.append(self.t("organiser.no_records"))
+        self.query_one("#counts", Static).update("\n".join(lines))
+        health = store.health()
+        health_lines = [
+            self.t(
+                "organiser.health",
+                records=health.records,
+                pending=health.pending,
+                size=health.log_bytes // 1024,
+                directory=health.directory,
+            )
+        ]
+        health_lines += [self.t("organiser.problem", problem=p) for p in health.problems]
+        if kiosk.saver.last_error:
+            health_lines.append(self.t("organiser.save_error", error=kiosk.saver.last_error))
+        elif health.ok:
+            health_lines.append(self.t("organiser.health_ok"))
+        self.query_one("#health", Static).update("\n".join(health_lines))
+        self.query_one("#sync-status", Static).update(self._sync_text())
+
+    def _today_count(self) -> int:
+        today = date.today()
+        count = 0
+        for record in self.kiosk.store.records():
+            try:
+                stamp = datetime.fromisoformat(record["submitted_at"].replace("Z", "+00:00"))
+            except (KeyError, ValueError):
+                continue
+            if stamp.astimezone().date() == today:
+                count += 1
+        return count
+
+    def _sync_text(self) -> str:
+        sync = self.kiosk.sync
+        status = sync.status()
+        if status is None:
+            return self.t("organiser.sync_off")
+        return self.t(
+            "organiser.sync_status",
+            pending=status.pending,
+            last_success=status.last_success or self.t("organiser.sync_never"),
+            last_error=status.last_error or self.t("organiser.sync_none"),
+        )
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "escape":
+            event.stop()
+            self.dismiss()
+
+    def action_quit_kiosk(self) -> None:
+        self.kiosk.quit_kiosk()
+
+    def on_tap_button_tapped(self, event: TapButton.Tapped) -> None:
+        event.stop()
+        if event.button.value == "quit":
+            self.action_quit_kiosk()
+        elif event.button.value == "sync":
+            self._sync_now()
+        else:
+            self.dismiss()
+
+    @work(thread=True, exclusive=True)
+    def _sync_now(self) -> None:
+        """In a thread: a sync over slow Wi-Fi must not freeze the screen."""
+        self.kiosk.sync.sync_now()
+        self.app.call_from_thread(self.refresh_figures)

@@ -1,0 +1,49 @@
+""" "Are you still there?": the idle prompt, answered by any input or timed out."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from kiosk.app.screens.base import KioskModal
+from kiosk.app.widgets.tap_button import NavButton, TapButton
+
+
+class StillThereScreen(KioskModal):
+    """Dismissed with True on any input, False after ``grace`` seconds without."""
+
+    def __init__(self, grace: float) -> None:
+        super().__init__()
+        self.grace = grace
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(self.t("idle.title"), id="dialog-title")
+            yield Static(self.t("idle.text"), classes="dialog-text")
+            yield NavButton(self.t("idle.continue"), value=True, id="still-here")
+
+    def on_mount(self) -> None:
+        self.set_timer(self.grace, self._timed_out)
+        self.query_one("#still-here").focus(scroll_visible=False)
+
+    def _timed_out(self) -> None:
+        if self.is_current:
+            self.dismiss(False)
+
+    def _stay(self) -> None:
+        if self.is_current:
+            self.dismiss(True)
+
+    def on_key(self, event: events.Key) -> None:
+        event.stop()
+        self._stay()
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        self._stay()
+
+    def on_tap_button_tapped(self, event: TapButton.Tapped) -> None:
+        event.stop()
+        self._stay()

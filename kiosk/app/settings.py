@@ -1,0 +1,17 @@
+"""What the running app needs to know besides the surveys: one object, made by ``kiosk run``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    kiosk_id: str = "kiosk-test"
+    lang: str | None = None
+    theme: str = "default"
+    idle_timeout: float = 90.0
+    idle_grace: float = 15.0
+    suspect_seconds: float = 3.0
+    thanks_timeout: float = 15.0
+    touch: bool = False

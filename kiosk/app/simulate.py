@@ -1,0 +1,143 @@
+"""Rehearsal: random visitors driving the real app headless through Pilot (``kiosk simulate``).
+
+Nothing here shortcuts the app: keys go in as a visitor's would, records are saved by the
+app's own save path, abandoning visitors are reset by its own idle timeout.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.app.app import KioskApp
+from kiosk.app.flow import QuestionStep
+from kiosk.app.latency import LatencySummary
+from kiosk.app.screens.question import QuestionScreen
+from kiosk.app.screens.thanks import TimedScreen
+from kiosk.app.screens.welcome import WelcomeScreen
+
+WORDS = ("mere", "grønt", "cykelsti", "bænke", "bibliotek", "tak", "skole", "lys", "ro")
+#: Most key presses one visitor makes before the simulation calls it stuck.
+MAX_KEYS_PER_VISITOR = 400
+
+
+@dataclass
+class SimulationSummary:
+    visitors: int = 0
+    saved: int = 0
+    abandoned: int = 0
+    went_back: int = 0
+    latency: LatencySummary | None = None
+    saved_ids: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        lat = self.latency or LatencySummary(0, 0.0, 0.0, 0.0)
+        return (
+            f"visitors {self.visitors}, saved {self.saved}, abandoned {self.abandoned}, "
+            f"went back {self.went_back}\n"
+            f"key to next question drawn: p50 {lat.p50_ms:.1f} ms, p99 {lat.p99_ms:.1f} ms "
+            f"(max {lat.max_ms:.1f} ms, {lat.count} samples)"
+        )
+
+
+class Simulation:
+    """Random but valid visitors, some going back, some walking away half way."""
+
+    def __init__(
+        self, app: KioskApp, *, seed: int | None = None, abandon: float = 0.1, back: float = 0.1
+    ) -> None:
+        self.app = app
+        self.random = random.Random(seed)
+        self.abandon = abandon
+        self.back = back
+        self.summary = SimulationSummary()
+        app.saver.add_listener(self._saved)
+
+    def _saved(self, record: dict[str, Any]) -> None:
+        self.summary.saved += 1
+
+    async def run(self, visitors: int, size: tuple[int, int] = (80, 24)) -> SimulationSummary:
+        async with self.app.run_test(headless=True, size=size) as pilot:
+            await pilot.pause()
+            for _ in range(visitors):
+                await self.visitor(pilot)
+                self.summary.visitors += 1
+        self.summary.latency = self.app.latency.summary()
+        return self.summary
+
+    async def visitor(self, pilot: Any) -> None:
+        app = self.app
+        await self._until(pilot, lambda: isinstance(app.screen, WelcomeScreen))
+        await pilot.press("1")
+        await pilot.pause()
+        walk_away = self.random.random() < self.abandon
+        for _ in range(MAX_KEYS_PER_VISITOR):
+            screen = app.screen
+            if isinstance(screen, TimedScreen):
+                await pilot.press("space")
+                await pilot.pause()
+                return
+            if isinstance(screen, WelcomeScreen):
+                return
+            if not isinstance(screen, QuestionScreen):
+                await pilot.pause(0.02)
+                continue
+            flow = screen.flow
+            if walk_away and flow.answered_any() and self.random.random() < 0.3:
+                await self._walk_away(pilot)
+                return
+            if not flow.is_first() and self.random.random() < self.back:
+                self.summary.went_back += 1
+                await pilot.press("escape")
+            else:
+                await pilot.press(*self.keys_for(flow.current))
+            await pilot.pause()
+        raise RuntimeError("a simulated visitor got stuck: the app did not reach thanks")
+
+    async def _walk_away(self, pilot: Any) -> None:
+        """Leave without a word: the app's own idle prompt and reset take over (made short)."""
+        app = self.app
+        self.summary.abandoned += 1
+        saved_timeouts = app.idle_timeout, app.idle_grace
+        app.idle_timeout, app.idle_grace = 0.05, 0.05
+        try:
+            await self._until(pilot, lambda: isinstance(app.screen, WelcomeScreen))
+        finally:
+            app.idle_timeout, app.idle_grace = saved_timeouts
+
+    def keys_for(self, step: Any) -> list[str]:
+        """Keys of a valid answer to this step (an optional one is sometimes skipped)."""
+        if not isinstance(step, QuestionStep):
+            return ["enter"]
+        question, rnd = step.question, self.random
+        if not question.required and rnd.random() < 0.15:
+            return ["enter"]
+        kind = question.type
+        if kind in ("single_choice", "scale", "yes_no"):
+            count = {"single_choice": lambda: len(question.choices), "yes_no": lambda: 2}.get(
+                kind, lambda: len(question.points)
+            )()
+            return [str(rnd.randint(1, min(count, 9)))]
+        if kind == "multiple_choice":
+            count = min(len(question.choices), 9)
+            limit = min(question.max_choices or count, count)
+            picks = rnd.sample(range(1, count + 1), rnd.randint(1, limit))
+            return [*(str(p) for p in picks), "enter"]
+        if kind == "text":
+            text = " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(1, 4)))
+            return [*(c if c != " " else "space" for c in text[: question.max_length]), "enter"]
+        if kind == "number":
+            low = question.min if question.min is not None else 0
+            high = question.max if question.max is not None else low + 100
+            return [*str(rnd.randint(max(low, 0), max(high, 0))), "enter"]
+        return ["enter"]
+
+    async def _until(self, pilot: Any, condition: Any, timeout: float = 10.0) -> None:
+        """Wait (bounded) for the app to reach a state."""
+        waited = 0.0
+        while not condition():
+            if waited > timeout:
+                raise RuntimeError("the app did not return to the welcome screen in time")
+            await pilot.pause(0.02)
+            waited += 0.02

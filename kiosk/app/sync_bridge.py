@@ -1,0 +1,66 @@
+"""The app's side of background sync (issue 5), imported only when sync is configured.
+
+``kiosk.sync.background`` may not exist yet; then :attr:`SyncBridge.available` is False and
+the organiser screen says sync is not configured.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from kiosk.config import SyncConfig
+from kiosk.store import RecordStore
+
+
+class SyncBridge:
+    """Starts, nudges and reports on ``BackgroundSync`` when there is one to run."""
+
+    def __init__(self, config: SyncConfig, store: RecordStore) -> None:
+        self.config = config
+        self.store = store
+        self._sync: Any = None
+        self.error: str | None = None
+
+    @property
+    def available(self) -> bool:
+        return self._sync is not None
+
+    def start(self) -> bool:
+        """Import and start the sync thread; False (and nothing running) if it can't be."""
+        if not self.config.endpoint or self._sync is not None:
+            return self._sync is not None
+        try:
+            module = importlib.import_module("kiosk.sync.background")
+        except ModuleNotFoundError:
+            return False
+        try:
+            self._sync = module.BackgroundSync(
+                self.store,
+                self.config.endpoint,
+                self.config.resolved_token(),
+                interval=self.config.interval,
+                ca_bundle=self.config.ca_bundle,
+            )
+            self._sync.start()
+        except Exception as exc:  # a broken sync setup must not take the kiosk down
+            self.error = f"{type(exc).__name__}: {exc}"
+            self._sync = None
+            return False
+        return True
+
+    def nudge(self) -> None:
+        if self._sync is not None:
+            self._sync.nudge()
+
+    def sync_now(self) -> None:
+        if self._sync is not None:
+            self._sync.sync_now()
+
+    def status(self) -> Any:
+        return self._sync.status() if self._sync is not None else None
+
+    def stop(self) -> None:
+        if self._sync is not None:
+            self._sync.stop()
+            self._sync = None

@@ -1,0 +1,274 @@
+"""The answer area of the question screen: one widget per question type.
+
+The question screen swaps these in place (no new Screen per question: that is what keeps
+a key press to the next question under 25 ms). Each body reports up with messages and
+takes digit keys through :meth:`AnswerBody.pick`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from kiosk.app.widgets.tap_button import TapButton
+from kiosk.i18n import Translator
+from kiosk.records import AnswerValue
+from kiosk.survey.model import localize
+
+#: Faces of a smiley scale, from worst to best; a scale of n points takes n of them.
+FACES = (":-((", ":-(", ":-|", ":-)", ":-D")
+
+
+class AnswerBody(Vertical):
+    """Base of every answer area; arrows move between its options."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,left", "app.focus_previous", show=False),
+        Binding("down,right", "app.focus_next", show=False),
+    ]
+
+    class Changed(Message):
+        """The visitor changed the answer; ``advance`` when a single pick should move on."""
+
+        def __init__(self, value: AnswerValue | None, advance: bool = False) -> None:
+            super().__init__()
+            self.value = value
+            self.advance = advance
+
+    class Refused(Message):
+        """A pick was refused (too many choices, out of range): show this message."""
+
+        def __init__(self, key: str, values: dict[str, Any]) -> None:
+            super().__init__()
+            self.key = key
+            self.values = values
+
+    class Submitted(Message):
+        """Enter in a text or number field: move on."""
+
+    def __init__(self, question: Any, value: AnswerValue | None, t: Translator, lang: str) -> None:
+        super().__init__(classes="answer-body")
+        self.question = question
+        self.value = value
+        self.t = t
+        self.lang = lang
+
+    def text(self, text: Any) -> str:
+        return localize(text, self.lang)
+
+    def pick(self, number: int) -> bool:
+        """Digit key ``number`` (1-based); True when it meant something here."""
+        return False
+
+    def focus_first(self) -> bool:
+        """Focus the first option or field; False when there is none (info screens)."""
+        for widget in self.query("*"):
+            if widget.focusable:
+                widget.focus(scroll_visible=False)
+                return True
+        return False
+
+
+class OptionsBody(AnswerBody):
+    """Answers as a list of big buttons numbered 1, 2, 3, ..."""
+
+    horizontal: ClassVar[bool] = False
+
+    def options(self) -> list[tuple[str, AnswerValue]]:
+        raise NotImplementedError
+
+    def compose(self) -> ComposeResult:
+        buttons = [
+            TapButton(f"{i}  {label}", value=value, classes="option")
+            for i, (label, value) in enumerate(self.options(), start=1)
+        ]
+        for button in buttons:
+            button.set_class(self._is_selected(button.value), "-selected")
+        if self.horizontal:
+            yield Horizontal(*buttons, classes="option-row")
+        else:
+            yield from buttons
+
+    def _is_selected(self, value: AnswerValue) -> bool:
+        return self.value == value and type(self.value) is type(value)
+
+    def pick(self, number: int) -> bool:
+        options = self.options()
+        if not 1 <= number <= len(options):
+            return False
+        self.choose(options[number - 1][1])
+        return True
+
+    def on_tap_button_tapped(self, event: TapButton.Tapped) -> None:
+        event.stop()
+        self.choose(event.button.value)  # type: ignore[arg-type]
+
+    def choose(self, value: AnswerValue) -> None:
+        self.value = value
+        self._mark()
+        self.post_message(self.Changed(value, advance=True))
+
+    def _mark(self) -> None:
+        for button in self.query(TapButton):
+            button.set_class(self._is_selected(button.value), "-selected")  # type: ignore[arg-type]
+
+
+class ChoiceBody(OptionsBody):
+    def options(self) -> list[tuple[str, AnswerValue]]:
+        return [(self.text(c.text), c.id) for c in self.question.choices]
+
+
+class YesNoBody(OptionsBody):
+    horizontal = True
+
+    def options(self) -> list[tuple[str, AnswerValue]]:
+        return [(self.t("question.yes"), True), (self.t("question.no"), False)]
+
+
+class ScaleBody(OptionsBody):
+    """A row of points; smileys style shows faces above the numbers."""
+
+    horizontal = True
+
+    def options(self) -> list[tuple[str, AnswerValue]]:
+        points = self.question.points
+        if self.question.style != "smileys":
+            return [("", p) for p in points]
+        last = max(len(points) - 1, 1)
+        return [(FACES[round(i * (len(FACES) - 1) / last)], p) for i, p in enumerate(points)]
+
+    def compose(self) -> ComposeResult:
+        buttons = [
+            TapButton(
+                f"{face}\n{point}" if face else str(point), value=point, classes="option point"
+            )
+            for face, point in self.options()
+        ]
+        for button in buttons:
+            button.set_class(self._is_selected(button.value), "-selected")  # type: ignore[arg-type]
+        yield Horizontal(*buttons, classes="option-row")
+        yield Horizontal(
+            Static(self.text(self.question.min_label), classes="scale-label", markup=False),
+            Static(self.text(self.question.max_label), classes="scale-label -max", markup=False),
+            classes="scale-labels",
+        )
+
+
+class MultiChoiceBody(OptionsBody):
+    """Toggles with a visible count; ``max_choices`` refuses one more, kindly."""
+
+    def options(self) -> list[tuple[str, AnswerValue]]:
+        return [(self.text(c.text), c.id) for c in self.question.choices]
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._count_text(), id="choice-count", classes="hint", markup=False)
+        yield from super().compose()
+
+    def _selected(self) -> list[str]:
+        return list(self.value) if isinstance(self.value, list) else []
+
+    def _is_selected(self, value: AnswerValue) -> bool:
+        return value in self._selected()
+
+    def _count_text(self) -> str:
+        count = len(self._selected())
+        if self.question.max_choices:
+            return self.t("question.chosen", count=count, max=self.question.max_choices)
+        return self.t("question.chosen_unlimited", count=count)
+
+    def choose(self, value: AnswerValue) -> None:
+        selected = self._selected()
+        if value in selected:
+            selected.remove(value)  # type: ignore[arg-type]
+        else:
+            limit = self.question.max_choices
+            if limit and len(selected) >= limit:
+                self.post_message(self.Refused("question.max_reached", {"max": limit}))
+                return
+            selected.append(value)  # type: ignore[arg-type]
+        # Keep the survey's order, whatever order they were tapped in.
+        order = [c.id for c in self.question.choices]
+        self.value = sorted(selected, key=order.index)
+        self._mark()
+        self.query_one("#choice-count", Static).update(self._count_text())
+        self.post_message(self.Changed(self.value or None, advance=False))
+
+
+class TextBody(AnswerBody):
+    """A one-line text field with a character counter; Enter moves on."""
+
+    def compose(self) -> ComposeResult:
+        limit = self.question.max_length
+        yield Input(
+            value=str(self.value or ""),
+            max_length=limit,
+            placeholder=self.t("question.type_hint"),
+            id="answer-input",
+        )
+        yield Static(self._counter(str(self.value or "")), id="char-count", classes="hint")
+
+    def _counter(self, text: str) -> str:
+        return self.t("question.characters", count=len(text), max=self.question.max_length)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.query_one("#char-count", Static).update(self._counter(event.value))
+        self.value = event.value.strip() or None
+        self.post_message(self.Changed(self.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Submitted())
+
+
+class NumberBody(AnswerBody):
+    """Digits only; the range is checked on Enter (the flow refuses what is out of range)."""
+
+    def compose(self) -> ComposeResult:
+        yield Input(
+            value="" if self.value is None else str(self.value),
+            type="integer",
+            max_length=9,
+            placeholder=self.t("question.type_hint"),
+            id="answer-input",
+        )
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        try:
+            self.value = int(event.value) if event.value.strip() else None
+        except ValueError:
+            self.value = None
+        self.post_message(self.Changed(self.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Submitted())
+
+
+class InfoBody(AnswerBody):
+    """Info screens have no answer: the question text and help say it all."""
+
+    def compose(self) -> ComposeResult:
+        return iter(())
+
+
+BODIES: dict[str, type[AnswerBody]] = {
+    "single_choice": ChoiceBody,
+    "multiple_choice": MultiChoiceBody,
+    "scale": ScaleBody,
+    "yes_no": YesNoBody,
+    "text": TextBody,
+    "number": NumberBody,
+    "info": InfoBody,
+}
+
+
+def body_for(question: Any, value: AnswerValue | None, t: Translator, lang: str) -> AnswerBody:
+    """The answer area for a question of any type in the survey format."""
+    return BODIES[question.type](question, value, t, lang)
