@@ -195,3 +195,17 @@ def test_serve_without_a_token_refuses_to_start(tmp_path: Path) -> None:
     )  # fmt: skip
     assert run.returncode == 4
     assert "token" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_digest_of_a_kiosk_id_with_a_slash(shared_collector: CollectorProcess) -> None:
+    from kiosk.sync.client import SyncClient
+
+    records = [kiosk_record("bus/linje 1", n) for n in range(3)]
+    with SyncClient(shared_collector.url, TOKEN) as client:
+        results = client.submit("bus/linje 1", records)
+        assert [r.status for r in results] == ["accepted"] * 3
+        assert client.digest("bus/linje 1") == {
+            "kiosk_id": "bus/linje 1",
+            "count": 3,
+            "sha256": ids_digest(r["id"] for r in records),
+        }

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, ValidationError
 from kiosk.collector.limits import BodyLimitMiddleware, SyncHeaderMiddleware
 from kiosk.collector.storage import CollectorBusy, CollectorStorage
 from kiosk.records import RecordModel
-from kiosk.sync.protocol import DIGEST_PATH, HEALTH_PATH, SUBMISSIONS_PATH
+from kiosk.sync.protocol import DIGEST_ROUTE, HEALTH_PATH, SUBMISSIONS_PATH
 
 log = logging.getLogger("kiosk.collector")
 
@@ -143,7 +143,7 @@ def create_app(
         finally:
             slots.release()
 
-    @app.get(DIGEST_PATH, response_model=KioskDigest, dependencies=[Depends(check_token)])
+    @app.get(DIGEST_ROUTE, response_model=KioskDigest, dependencies=[Depends(check_token)])
     def digest(kiosk_id: str) -> dict[str, Any]:
         """How many records of this kiosk are stored, and a sha256 over their sorted ids."""
         try:

@@ -282,9 +282,10 @@ def _detail(response: requests.Response) -> str:
 
 
 def _short(exc: BaseException) -> str:
-    """The innermost reason of a requests error, short (these never contain headers)."""
+    """A short reason for a requests error (these never contain request headers)."""
     text = str(exc)
-    for marker in ("Caused by ", "Connection refused", "Connection reset", "timed out"):
-        if marker in text and marker != "Caused by ":
+    for marker in ("Connection refused", "Connection reset", "Name or service not known",
+                   "timed out", "certificate verify failed"):  # fmt: skip
+        if marker in text:
             return marker.lower()
     return text[:160]

@@ -14,6 +14,8 @@ SYNC_HEADER_VALUE = "1"
 SUBMISSIONS_PATH = "/v1/submissions"
 HEALTH_PATH = "/v1/health"
 DIGEST_PATH = "/v1/kiosks/{kiosk_id}/digest"
+#: The route as the collector declares it: a kiosk id may hold a "/" (sent as %2F).
+DIGEST_ROUTE = "/v1/kiosks/{kiosk_id:path}/digest"
 
 #: Result statuses: the first two mean "the collector holds this record".
 STORED_STATUSES = frozenset({"accepted", "duplicate"})
