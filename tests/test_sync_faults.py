@@ -252,3 +252,35 @@ def test_same_kiosk_racing_itself(tmp_path: Path, shared_collector: CollectorPro
     assert sum(r.synced for r in results) == 500
     assert all(r.remaining == 0 for r in results)
     assert_invariants(shared_collector, tmp_path)
+
+
+def test_database_locked_past_busy_timeout_is_503_then_synced(
+    tmp_path: Path, shared_collector: CollectorProcess
+) -> None:
+    """Someone holds the collector's database (a backup, a report): 503 + Retry-After, no loss."""
+    import sqlite3
+
+    fill(tmp_path, "locked", 20)
+    holder = sqlite3.connect(shared_collector.db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    statuses: list[str] = []
+    released = threading.Event()
+
+    def sleep(seconds: float) -> None:
+        statuses.append("waited")
+        if not released.is_set():
+            holder.execute("ROLLBACK")  # give the lock back after the first refusal
+            holder.close()
+            released.set()
+        time.sleep(min(seconds, 1.0))
+
+    try:
+        summary = run_sync(tmp_path, shared_collector.url, sleep=sleep)
+    finally:
+        if not released.is_set():
+            holder.execute("ROLLBACK")
+            holder.close()
+    assert statuses, "the collector should have answered busy at least once"
+    assert (summary.synced, summary.remaining, summary.error) == (20, 0, None)
+    assert "busy" in shared_collector.log.read_text()
+    assert_invariants(shared_collector, tmp_path)

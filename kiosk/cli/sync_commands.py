@@ -195,6 +195,8 @@ def sync(
     token = resolve_token(token_file, config, config_path)
     if ca_bundle is None and isinstance(config.get("ca_bundle"), str):
         ca_bundle = Path(config["ca_bundle"]).expanduser()
+        if not ca_bundle.is_absolute() and config_path is not None:
+            ca_bundle = config_path.parent / ca_bundle  # as the kiosk config reads it
         if not ca_bundle.is_file():
             _fail(f"the config's [sync] ca_bundle {ca_bundle} does not exist")
 
