@@ -209,3 +209,15 @@ def test_digest_of_a_kiosk_id_with_a_slash(shared_collector: CollectorProcess) -
             "count": 3,
             "sha256": ids_digest(r["id"] for r in records),
         }
+
+
+def test_serve_on_a_port_in_use_says_so(
+    tmp_path: Path, shared_collector: CollectorProcess, token_file: Path
+) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "kiosk", "collector", "serve", "--db", str(tmp_path / "c.db"),
+         "--port", str(shared_collector.port), "--token-file", str(token_file)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert "could not start" in run.stderr and "Traceback" not in run.stderr

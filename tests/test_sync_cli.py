@@ -209,3 +209,28 @@ def test_sync_after_event_table(
     assert missing.returncode == 4 and "failed (exit 4)" in missing.stdout
     summary = json.dumps(run.stdout)
     assert TOKEN not in summary
+
+
+def test_sync_while_the_kiosk_keeps_saving(
+    tmp_path: Path, shared_collector: CollectorProcess
+) -> None:
+    """The kiosk app saving into the data directory while ``kiosk sync`` runs on it."""
+    fill(tmp_path, "cli-live", 300)
+    env = {**os.environ, "KIOSK_TOKEN": TOKEN}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "sync", "--data", str(tmp_path),
+         "--endpoint", shared_collector.url, "--batch-size", "20"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    with RecordStore(tmp_path) as store:
+        for n in range(100):
+            store.save(kiosk_record("cli-live", 1000 + n))
+    out, err = proc.communicate(timeout=90)
+    assert proc.returncode in (0, 2), out + err  # 2: saves landed after its last batch
+    assert "Traceback" not in out + err
+    final = kiosk_sync("--data", str(tmp_path), "--endpoint", shared_collector.url,
+                       env_token=TOKEN)  # fmt: skip
+    assert final.returncode == 0, final.stdout
+    with RecordStore(tmp_path) as store:
+        assert len(store) == 400
+    assert_invariants(shared_collector, tmp_path)

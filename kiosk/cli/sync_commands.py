@@ -154,6 +154,7 @@ def open_store(data_dir: Path) -> Any:
     show_default=True,
     help="First pause between tries, in seconds; it doubles each time.",
 )
+@click.option("-v", "--verbose", is_flag=True, help="Show each retry and why (on stderr).")
 @click.option(
     "--summary-json",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -170,6 +171,7 @@ def sync(
     timeout: float,
     attempts: int,
     retry_delay: float,
+    verbose: bool,
     summary_json: Path | None,
 ) -> None:
     """Send every record not yet at the collector, then show what happened.
@@ -188,6 +190,7 @@ def sync(
     from kiosk.sync.client import AuthError, RetryPolicy, SyncClient, SyncError
     from kiosk.sync.runner import verify as verify_digest
 
+    _setup_logging(verbose)
     config = read_config(config_path)
     endpoint = endpoint or os.environ.get("KIOSK_ENDPOINT") or config.get("endpoint")
     if not endpoint or not isinstance(endpoint, str):
@@ -235,6 +238,21 @@ def sync(
             summary_json, data_dir, summary, totals, verify_results, verify_error, code
         )
     sys.exit(code)
+
+
+def _setup_logging(verbose: bool) -> None:
+    """Retries on stderr with --verbose; otherwise only the summary speaks."""
+    import logging
+
+    logger = logging.getLogger("kiosk.sync")
+    if verbose:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+    else:
+        logger.addHandler(logging.NullHandler())
+        logger.propagate = False
 
 
 def _run_with_progress(store: Any, client: Any, batch_size: int, console: Any) -> Any:
@@ -440,6 +458,10 @@ def serve(
         )
     except sqlite3.DatabaseError as exc:
         _fail(f"cannot use the database {db}: {exc}", 2)
+    except SystemExit as exc:  # uvicorn exits when it cannot start, after saying why
+        if exc.code not in (0, None):
+            _fail(f"the collector could not start on {host}:{port} (is the port in use?)", 2)
+        raise
     except OSError as exc:
         _fail(f"cannot serve on {host}:{port} with {db}: {exc.strerror or exc}", 2)
 
