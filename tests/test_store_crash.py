@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from kiosk.records import public_view
 from kiosk.store import RecordStore
 
@@ -77,6 +79,7 @@ def check_store(data_dir: Path, saved: dict[str, tuple[int, int]], marked: dict[
         assert store.pending_count() == sum(1 for r in records if not r.get("synced_at"))
 
 
+@pytest.mark.timeout(max(300, ROUNDS * 6))  # the long run takes about 1.5 s a round
 def test_kill_9_at_random_moments_loses_no_acknowledged_record(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     rng = random.Random(20261123)
