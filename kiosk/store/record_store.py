@@ -88,6 +88,8 @@ class RecordStore:
         self._table_ids: dict[str, dict[str, str]] = {}
         self._pending: set[str] = set()
         self._refs: dict[str, set[str]] = {}
+        #: how many tables hold each ref, so has_ref does not walk every table
+        self._ref_tables: Counter[str] = Counter()
         self._counts: dict[str, int] = {RECORDS: 0, CONTACTS: 0}
         #: per table: (number of documents, highest document id)
         self._table_sizes: dict[str, tuple[int, int]] = {}
@@ -199,7 +201,7 @@ class RecordStore:
     def has_ref(self, ref: str) -> bool:
         with self._storage.transaction():
             self._after_write()
-            return any(ref in refs for refs in self._refs.values())
+            return self._ref_tables[ref] > 0
 
     def __len__(self) -> int:
         with self._storage.transaction():
@@ -287,7 +289,7 @@ class RecordStore:
                 for rid in self._table_ids.pop(table, {}).values():
                     self._where.pop(rid, None)
                     self._pending.discard(rid)
-                self._refs.pop(table, None)
+                self._ref_tables.subtract(self._refs.pop(table, ()))
                 doc_ids = set(docs or ())
             if table.startswith(RECORDS + ".") and docs is not None:
                 self._index_docs(table, docs, doc_ids)
@@ -325,8 +327,9 @@ class RecordStore:
             self._where[rid] = (table, int(doc_id))
             if not doc.get("synced_at") and doc.get("sync_status") is None:
                 self._pending.add(rid)
-            if doc.get("ref"):
+            if doc.get("ref") and doc["ref"] not in refs:
                 refs.add(doc["ref"])
+                self._ref_tables[doc["ref"]] += 1
 
     def _recount_last_ids(self) -> None:
         last: Counter[str] = Counter({RECORDS: 0, CONTACTS: 0})
