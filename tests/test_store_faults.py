@@ -139,9 +139,18 @@ def test_failing_compaction_keeps_the_save_acknowledged_and_reports_it(
     first = make_record()
     store.save(first)
     second = make_record()
+    fsync_calls: list[int] = []
+
+    def broken_fsync(fd: int) -> None:
+        fsync_calls.append(fd)
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
     with monkeypatch.context() as patch:
-        patch.setattr(os, "fsync", failing(errno.EIO))
+        patch.setattr(os, "fsync", broken_fsync)
         store.save(second)  # acknowledged: the compaction after it is only housekeeping
+        assert len(fsync_calls) == 1
+        store.save(make_record())  # no new attempt on every save while it keeps failing
+        assert len(fsync_calls) == 1
         with pytest.raises(StoreWriteError, match="Input/output error"):
             store.compact()
     problems = store.health().problems
@@ -149,7 +158,7 @@ def test_failing_compaction_keeps_the_save_acknowledged_and_reports_it(
     store.save(make_record())
     store.close()
     with RecordStore(data_dir) as reopened:
-        assert len(reopened) == 3 and reopened.get(second["id"]) == second
+        assert len(reopened) == 4 and reopened.get(second["id"]) == second
     assert not list((data_dir / "store").glob("*.tmp"))
 
 

@@ -88,6 +88,7 @@ class RecordStore:
         self._table_ids: dict[str, dict[str, str]] = {}
         self._pending: set[str] = set()
         self._refs: dict[str, set[str]] = {}
+        self._compact_not_before = 0
         #: how many tables hold each ref, so has_ref does not walk every table
         self._ref_tables: Counter[str] = Counter()
         self._counts: dict[str, int] = {RECORDS: 0, CONTACTS: 0}
@@ -115,7 +116,9 @@ class RecordStore:
         """Store a new record (and its contact details) durably before returning.
 
         Raises :class:`~kiosk.store.errors.StoreWriteError` when it could not be
-        made durable; then nothing was stored and what was stored before is intact.
+        made durable, :class:`~kiosk.store.errors.StoreBusyError` when another
+        process kept the store locked too long; then nothing was stored and what
+        was stored before is intact.
         """
         if "id" not in record:
             raise ValueError("a record needs an 'id'")
@@ -131,11 +134,14 @@ class RecordStore:
             self._insert(RECORDS, record)
             self._after_write()
         # The record is durable now; a failed compaction must not make the save look failed.
-        if self._storage.needs_compaction():
+        log_bytes = self._storage.log_bytes
+        if self._storage.needs_compaction() and log_bytes >= self._compact_not_before:
             try:
                 self.compact()
             except StoreError as exc:
                 self._storage.recovery.report(f"compaction failed, will retry later: {exc}")
+                # not on every save: retry once the log has grown by another quarter
+                self._compact_not_before = log_bytes + log_bytes // 4
 
     def mark_synced(self, record_ids: Iterable[str], at: str | None = None) -> int:
         """Mark records as received by the collector; returns how many changed."""
