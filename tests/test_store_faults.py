@@ -135,30 +135,37 @@ def test_failing_compaction_keeps_the_save_acknowledged_and_reports_it(
     if not hasattr(os, "fdatasync"):
         pytest.fail("this test needs a platform with fdatasync")
     data_dir = tmp_path / "data"
-    store = RecordStore(data_dir, compact_min_bytes=1)
-    first = make_record()
-    store.save(first)
-    second = make_record()
+    store = RecordStore(data_dir, compact_min_bytes=10_000)
     fsync_calls: list[int] = []
 
     def broken_fsync(fd: int) -> None:
         fsync_calls.append(fd)
         raise OSError(errno.EIO, os.strerror(errno.EIO))
 
+    saved = []
     with monkeypatch.context() as patch:
         patch.setattr(os, "fsync", broken_fsync)
-        store.save(second)  # acknowledged: the compaction after it is only housekeeping
+        while not fsync_calls:  # saves go on until the log is big enough to compact
+            saved.append(make_record())
+            store.save(saved[-1])  # acknowledged: the compaction after it is housekeeping
+            assert len(saved) < 200
+        for _ in range(3):  # no new attempt on every save while it keeps failing
+            saved.append(make_record())
+            store.save(saved[-1])
         assert len(fsync_calls) == 1
-        store.save(make_record())  # no new attempt on every save while it keeps failing
-        assert len(fsync_calls) == 1
+        while len(fsync_calls) == 1:  # ... but again once the log grew by a quarter
+            saved.append(make_record())
+            store.save(saved[-1])
+            assert len(saved) < 400
         with pytest.raises(StoreWriteError, match="Input/output error"):
             store.compact()
     problems = store.health().problems
-    assert problems and "compaction failed" in problems[0]
-    store.save(make_record())
+    assert len(problems) == 1 and "compaction failed" in problems[0], problems
+    saved.append(make_record())
+    store.save(saved[-1])
     store.close()
     with RecordStore(data_dir) as reopened:
-        assert len(reopened) == 4 and reopened.get(second["id"]) == second
+        assert reopened.records() == saved
     assert not list((data_dir / "store").glob("*.tmp"))
 
 
