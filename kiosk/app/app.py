@@ -133,7 +133,22 @@ class KioskApp(App[None]):
         raise TypeError(f"no widget for step {type(step).__name__}")
 
     def fill_followup(self, slot: FollowupSlot, survey: Any, record: dict[str, Any]) -> None:
-        """Hook for issue 4: put the follow-up QR code and reference code into the slot."""
+        """The follow-up QR code, reference code and text, when the survey has a follow-up URL."""
+        from kiosk.app.widgets.qr_code import FollowupCode
+        from kiosk.refs import followup_url
+        from kiosk.survey.model import localize
+
+        ref = record.get("ref")
+        if survey.followup is None or not ref:
+            return
+        caption = localize(survey.followup.text, self.lang, survey.default_language)
+        slot.show(FollowupCode(followup_url(survey.followup.url, ref), ref, caption))
+
+    def new_ref(self, survey: Any) -> str:
+        """A reference code unique in the store, with the survey's prefix."""
+        from kiosk.refs import default_prefix, new_ref
+
+        return new_ref(default_prefix(survey.id, survey.ref_prefix), self.store.has_ref)
 
     # -- the visit ------------------------------------------------------------------------
     def set_language(self, lang: str) -> None:
@@ -166,6 +181,8 @@ class KioskApp(App[None]):
     async def finish_visit(self, flow: VisitFlow, survey: Any, **extra: Any) -> None:
         """Save durably first; thank only what was saved, apologise calmly otherwise."""
         index = self.surveys.index(survey)
+        if survey.followup is not None or flow.kind == "idea":
+            extra.setdefault("ref", self.new_ref(survey))
         record = self.saver.build(
             flow, survey, self.hashes[index], self.lang, completed=True, **extra
         )

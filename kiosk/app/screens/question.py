@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
@@ -20,6 +21,11 @@ from kiosk.survey.model import localize
 
 class QuestionScreen(KioskScreen):
     """Draws :attr:`VisitFlow.current`; Next/Back/digits/Enter/Escape drive the flow."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,left", "app.focus_previous", show=False),
+        Binding("down,right", "app.focus_next", show=False),
+    ]
 
     class Finished(Message):
         """The visitor went past the last step: save and thank."""
@@ -40,6 +46,8 @@ class QuestionScreen(KioskScreen):
         self.flow = flow
         self.survey = survey
         self._pressed_at: float | None = None
+        self._bodies: dict[int, AnswerBody] = {}
+        self._shown: AnswerBody | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top-bar"):
@@ -55,6 +63,15 @@ class QuestionScreen(KioskScreen):
             yield NavButton(self.t("question.next"), value="next", id="next")
 
     async def on_mount(self) -> None:
+        # Every answer area is built once, hidden, when the visit starts; a step change then
+        # only flips which one is displayed (no mounting per key press: that is the speed).
+        bodies = []
+        for step in self.flow.steps:
+            body = self.kiosk.body_for_step(step, self.flow.answers.get(step.id))
+            body.display = False
+            self._bodies[id(step)] = body
+            bodies.append(body)
+        await self.query_one("#answer-area", Vertical).mount(*bodies)
         await self.show_step()
 
     # -- drawing -------------------------------------------------------------------------
@@ -64,8 +81,7 @@ class QuestionScreen(KioskScreen):
         step = flow.current
         question = step.question if isinstance(step, QuestionStep) else step
         number, total = flow.progress()
-        area = self.query_one("#answer-area", Vertical)
-        body = self.kiosk.body_for_step(step, flow.value())
+        body = self._bodies.get(id(step))
         with self.app.batch_update():
             self.query_one("#progress", Static).update(
                 self.t("question.progress", number=number, total=total) if number else ""
@@ -78,8 +94,14 @@ class QuestionScreen(KioskScreen):
             self.query_one("#message", Static).update("")
             self.query_one("#back", NavButton).update(self.t("question.back"))
             self._update_next_label()
-            await area.remove_children()
-            await area.mount(body)
+            if body is None:  # not mounted up front (a step added to the flow later)
+                body = self.kiosk.body_for_step(step, flow.value())
+                self._bodies[id(step)] = body
+                await self.query_one("#answer-area", Vertical).mount(body)
+            if self._shown is not None and self._shown is not body:
+                self._shown.display = False
+            body.display = True
+            self._shown = body
             if not body.focus_first():
                 self.query_one("#next", NavButton).focus(scroll_visible=False)
             self.query_one("#question-area", VerticalScroll).scroll_home(animate=False)
@@ -109,7 +131,9 @@ class QuestionScreen(KioskScreen):
 
     @property
     def body(self) -> AnswerBody:
-        return self.query_one(AnswerBody)
+        """The answer area on screen now."""
+        assert self._shown is not None
+        return self._shown
 
     # -- moving ---------------------------------------------------------------------------
     async def go_next(self) -> None:

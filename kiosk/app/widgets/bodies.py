@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
@@ -25,12 +24,7 @@ FACES = (":-((", ":-(", ":-|", ":-)", ":-D")
 
 
 class AnswerBody(Vertical):
-    """Base of every answer area; arrows move between its options."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,left", "app.focus_previous", show=False),
-        Binding("down,right", "app.focus_next", show=False),
-    ]
+    """Base of every answer area (the question screen's arrows move between options)."""
 
     class Changed(Message):
         """The visitor changed the answer; ``advance`` when a single pick should move on."""
@@ -66,11 +60,11 @@ class AnswerBody(Vertical):
         return False
 
     def focus_first(self) -> bool:
-        """Focus the first option or field; False when there is none (info screens)."""
-        for widget in self.query("*"):
-            if widget.focusable:
-                widget.focus(scroll_visible=False)
-                return True
+        """Focus the text field, if any; options are not focused up front, so nothing looks
+        chosen before the visitor chooses (and Enter skips an unanswered question)."""
+        for widget in self.query(Input):
+            widget.focus(scroll_visible=False)
+            return True
         return False
 
 

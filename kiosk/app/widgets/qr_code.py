@@ -67,6 +67,7 @@ class FollowupCode(Widget):
     FollowupCode {
         width: 1fr;
         height: 1fr;
+        align-vertical: middle;
     }
     FollowupCode > Horizontal {
         height: auto;
@@ -145,5 +146,11 @@ class FollowupCode(Widget):
         side = max(MIN_SIDE_WIDTH, len(self.ref) + 6)  # heavy border + padding around the ref
         return fits(self.matrix, size.width - GAP - side, size.height)
 
-    def on_resize(self, event: events.Resize) -> None:
-        self.set_class(not self.code_fits(event.size), "-url")
+    def on_resize(self, _event: events.Resize) -> None:
+        # Decide on the size the widget has now, and again once layout has settled: a queued
+        # Resize may describe a size that has already changed.
+        self._decide()
+        self.call_after_refresh(self._decide)
+
+    def _decide(self) -> None:
+        self.set_class(not self.code_fits(self.size), "-url")
