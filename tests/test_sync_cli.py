@@ -234,3 +234,30 @@ def test_sync_while_the_kiosk_keeps_saving(
     with RecordStore(tmp_path) as store:
         assert len(store) == 400
     assert_invariants(shared_collector, tmp_path)
+
+
+def test_tls_is_verified_and_ca_bundle_trusts_a_municipal_ca(
+    tmp_path: Path, token_file: Path
+) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+         "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    collector = CollectorProcess(
+        tmp_path / "tls.db", token_file, "--ssl-certfile", str(cert), "--ssl-keyfile", str(key)
+    ).start()
+    data = tmp_path / "data"
+    try:
+        fill(data, "cli-tls", 5)
+        untrusted = kiosk_sync("--data", str(data), "--endpoint", collector.url, env_token=TOKEN)
+        assert untrusted.returncode == 4, untrusted.stdout
+        assert "could not be verified" in untrusted.stdout and "--ca-bundle" in untrusted.stdout
+        trusted = kiosk_sync("--data", str(data), "--endpoint", collector.url,
+                             "--ca-bundle", str(cert), "--verify", env_token=TOKEN)  # fmt: skip
+        assert trusted.returncode == 0, trusted.stdout + trusted.stderr
+        assert_invariants(collector, data)
+    finally:
+        collector.stop()

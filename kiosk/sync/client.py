@@ -100,8 +100,9 @@ class SyncClient:
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._session = requests.Session()
-        self._session.verify = ca_bundle if ca_bundle else True
-        self._session.trust_env = True
+        # Passed with every request: requests lets $REQUESTS_CA_BUNDLE override a session's
+        # verify setting, which would silently ignore --ca-bundle.
+        self._verify: str | bool = ca_bundle if ca_bundle else True
 
     def close(self) -> None:
         self._session.close()
@@ -157,7 +158,12 @@ class SyncClient:
             retry_after: float | None = None
             try:
                 response = self._session.request(
-                    method, url, json=json, headers=headers, timeout=self.timeout
+                    method,
+                    url,
+                    json=json,
+                    headers=headers,
+                    timeout=self.timeout,
+                    verify=self._verify,
                 )
             except requests.exceptions.SSLError as exc:
                 raise ConfigError(
