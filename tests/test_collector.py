@@ -221,3 +221,41 @@ def test_serve_on_a_port_in_use_says_so(
     )  # fmt: skip
     assert run.returncode == 2
     assert "could not start" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_too_many_concurrent_submissions_is_503_with_retry_after(
+    tmp_path: Path, token_file: Path
+) -> None:
+    import sqlite3
+    import threading
+
+    collector = CollectorProcess(tmp_path / "busy.db", token_file, "--max-concurrent", "1")
+    collector.start()
+    # hold the database so the one allowed submission stays busy while the others arrive
+    holder = sqlite3.connect(collector.db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    replies: list[requests.Response] = []
+    records = [kiosk_record("crowd", n) for n in range(4)]
+
+    def send(record: dict) -> None:
+        replies.append(post(collector, {"kiosk_id": "crowd", "records": [record]}))
+
+    try:
+        threads = [threading.Thread(target=send, args=(r,)) for r in records]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    try:
+        assert len(replies) == 4
+        assert all(r.status_code == 503 and r.headers["Retry-After"] for r in replies)
+        assert collector.rows() == {}
+        assert "too many concurrent submissions" in collector.log.read_text()
+        # once the crowd has gone, the same records are taken
+        assert post(collector, {"kiosk_id": "crowd", "records": records}).status_code == 200
+        assert len(collector.rows()) == 4
+    finally:
+        collector.stop()
