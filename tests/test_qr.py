@@ -11,6 +11,7 @@ import pytest
 import zxingcpp
 from qr_decode import decode_screen, half_block_count, screen_cells
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 
 from kiosk.app.widgets.qr_code import FollowupCode, QRImage
 from kiosk.paths import DEFAULT_SURVEY as BUNDLED_SURVEY
@@ -204,9 +205,20 @@ def test_many_refs_decode_in_the_pure_drawing() -> None:
         assert [r.text for r in zxingcpp.read_barcodes(image)] == [url]
 
 
+async def _settle(pilot: Pilot) -> None:
+    """Let mounting, resizing and the code-or-text decision finish (bounded)."""
+    previous = None
+    for _ in range(20):
+        await pilot.pause()
+        current = _screen_text(pilot.app)
+        if current == previous:
+            return
+        previous = current
+
+
 def _assert_dark_on_light(app: App) -> None:
     """Every cell of the drawn code is black on white, whatever the theme."""
-    region = app.query_one(QRImage).region
+    region = app.screen.query_one(QRImage).region
     cells = screen_cells(app)
     colours = {
         (style.color.get_truecolor(), style.bgcolor.get_truecolor(), style.reverse)
@@ -223,3 +235,59 @@ def _screen_text(app: App) -> str:
 def _unwrapped(app: App) -> str:
     """Screen text with line ends and the border/padding around wrapped text removed."""
     return "".join("".join(char for char, _ in row).strip() for row in screen_cells(app))
+
+
+# --- the real thank-you screen of the kiosk app ---------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_thank_you_screen_code_decodes_to_the_records_ref(data_dir, size) -> None:
+    _run(_thank_you_screen, data_dir, size, None, True)
+
+
+def test_thank_you_screen_with_a_long_followup_url(data_dir) -> None:
+    _run(_thank_you_screen, data_dir, (120, 40), LONG_TEMPLATE, True)
+
+
+def test_thank_you_screen_too_small_for_a_long_url_shows_it_as_text(data_dir) -> None:
+    _run(_thank_you_screen, data_dir, (80, 24), LONG_TEMPLATE, False)
+
+
+async def _thank_you_screen(
+    data_dir, size: tuple[int, int], template: str | None, expect_code: bool
+) -> None:
+    """A visit finished through the app: saved with a ref, thanked with that ref's code."""
+    from kiosk.app.app import KioskApp
+    from kiosk.app.flow import survey_flow
+    from kiosk.app.screens.question import QuestionScreen
+    from kiosk.app.screens.thanks import ThanksScreen
+    from kiosk.app.settings import AppSettings
+
+    survey = load_survey(BUNDLED_SURVEY)
+    if template is not None:
+        followup = survey.followup.model_copy(update={"url": template})
+        survey = survey.model_copy(update={"followup": followup})
+    with RecordStore(data_dir) as store:
+        app = KioskApp([survey], store, settings=AppSettings(thanks_timeout=600))
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            flow = survey_flow(survey)
+            await app.push_screen(QuestionScreen(flow, survey))
+            await pilot.pause()
+            await app.finish_visit(flow, survey)
+            await _settle(pilot)
+            assert isinstance(app.screen, ThanksScreen)
+            [record] = store.records()
+            ref = record["ref"]
+            assert store.has_ref(ref) and ref.startswith("GM-")
+            url = followup_url(survey.followup.url, ref)
+            text = _screen_text(app)
+            assert ref in text
+            assert app.t("thanks.hint") in text  # the rest of the screen is still there
+            if expect_code:
+                assert decode_screen(app) == [url]
+                _assert_dark_on_light(app)
+            else:
+                assert decode_screen(app) == []
+                assert half_block_count(app) == 0
+                assert _unwrapped(app).count(url) == 1

@@ -146,9 +146,17 @@ class FollowupCode(Widget):
         side = max(MIN_SIDE_WIDTH, len(self.ref) + 6)  # heavy border + padding around the ref
         return fits(self.matrix, size.width - GAP - side, size.height)
 
+    # Decide on the size the widget has *now*, at every chance: a queued Resize may describe
+    # a size that has already changed, and a widget mounted during its screen's first layout
+    # does not always receive one.
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._decide)
+
+    def on_show(self) -> None:
+        self._decide()
+        self.call_after_refresh(self._decide)
+
     def on_resize(self, _event: events.Resize) -> None:
-        # Decide on the size the widget has now, and again once layout has settled: a queued
-        # Resize may describe a size that has already changed.
         self._decide()
         self.call_after_refresh(self._decide)
 
