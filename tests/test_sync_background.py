@@ -141,3 +141,21 @@ def test_saves_are_never_held_up_by_a_hanging_collector(tmp_path: Path) -> None:
                 sync.stop(timeout=0.5)  # bounded even though the round is still waiting
     finally:
         hanging.close()
+
+
+def test_with_nothing_to_send_the_link_is_still_checked(
+    tmp_path: Path, shared_collector: CollectorProcess
+) -> None:
+    with RecordStore(tmp_path) as store:
+        down = BackgroundSync(store, f"http://127.0.0.1:{free_port()}", TOKEN, retry=TINY)
+        up = BackgroundSync(store, shared_collector.url, TOKEN, retry=TINY)
+        for sync in (down, up):
+            sync.start()
+        try:
+            bad, good = down.sync_now(wait=20), up.sync_now(wait=20)
+        finally:
+            down.stop()
+            up.stop()
+    assert bad.last_success is None and "cannot be reached" in (bad.last_error or "")
+    assert good.last_success is not None and good.last_error is None
+    assert bad.pending == good.pending == 0

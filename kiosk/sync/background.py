@@ -154,6 +154,9 @@ class BackgroundSync:
             self._syncing = True
         try:
             summary = sync_store(self._store, self._client, batch_size=self.batch_size)
+            if summary.batches == 0 and summary.error is None and not self._client.health():
+                # nothing to send, but the organiser should still see the link is down
+                summary.error = "the collector cannot be reached (nothing is waiting to be sent)"
             with self._lock:
                 self._pending = summary.remaining
                 if summary.error:
