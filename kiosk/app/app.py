@@ -213,11 +213,14 @@ class KioskApp(App[None]):
 
     # -- idle -----------------------------------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key | events.MouseDown):
+        if isinstance(event, events.Key):
             self._last_input = time.monotonic()
-            if isinstance(event, events.MouseDown) and not event.is_forwarded:
-                self._count_corner_tap(event)
         await super().on_event(event)
+
+    def pointer_down(self, event: events.MouseDown) -> None:
+        """Every screen reports taps here: they count as activity, and as corner taps."""
+        self._last_input = time.monotonic()
+        self._count_corner_tap(event)
 
     def _visit_screen(self) -> QuestionScreen | None:
         for screen in self.screen_stack:

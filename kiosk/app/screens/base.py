@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.screen import ModalScreen, Screen
 
 if TYPE_CHECKING:
@@ -22,6 +23,9 @@ class KioskScreen(Screen[Any]):
     def t(self, key: str, **values: Any) -> str:
         return self.kiosk.t(key, **values)
 
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self.kiosk.pointer_down(event)
+
 
 class KioskModal(ModalScreen[Any]):
     """A prompt over the current screen (still there?, PIN)."""
@@ -34,3 +38,6 @@ class KioskModal(ModalScreen[Any]):
 
     def t(self, key: str, **values: Any) -> str:
         return self.kiosk.t(key, **values)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self.kiosk.pointer_down(event)

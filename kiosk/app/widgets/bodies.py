@@ -14,9 +14,11 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from kiosk.app.widgets.onscreen_keyboard import OnScreenKeyboard, keyboard_labels
 from kiosk.app.widgets.tap_button import TapButton
 from kiosk.i18n import Translator
 from kiosk.records import AnswerValue
+from kiosk.sanitize import clean_text
 from kiosk.survey.model import localize
 
 #: Faces of a smiley scale, from worst to best; a scale of n points takes n of them.
@@ -205,6 +207,8 @@ class TextBody(AnswerBody):
             id="answer-input",
         )
         yield Static(self._counter(str(self.value or "")), id="char-count", classes="hint")
+        if _touch(self):
+            yield OnScreenKeyboard("text", labels=keyboard_labels(self.t))
 
     def _counter(self, text: str) -> str:
         return self.t("question.characters", count=len(text), max=self.question.max_length)
@@ -212,10 +216,14 @@ class TextBody(AnswerBody):
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         self.query_one("#char-count", Static).update(self._counter(event.value))
-        self.value = event.value.strip() or None
+        self.value = clean_text(event.value, self.question.max_length) or None
         self.post_message(self.Changed(self.value))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Submitted())
+
+    def on_on_screen_keyboard_next(self, event: OnScreenKeyboard.Next) -> None:
         event.stop()
         self.post_message(self.Submitted())
 
@@ -231,6 +239,9 @@ class NumberBody(AnswerBody):
             placeholder=self.t("question.type_hint"),
             id="answer-input",
         )
+        if _touch(self):
+            negative = self.question.min is not None and self.question.min < 0
+            yield OnScreenKeyboard("number", labels=keyboard_labels(self.t), negative=negative)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -243,6 +254,16 @@ class NumberBody(AnswerBody):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.post_message(self.Submitted())
+
+    def on_on_screen_keyboard_next(self, event: OnScreenKeyboard.Next) -> None:
+        event.stop()
+        self.post_message(self.Submitted())
+
+
+def _touch(body: AnswerBody) -> bool:
+    """Whether the kiosk runs with ``--touch``: text and number fields get a keyboard."""
+    settings = getattr(body.app, "settings", None)
+    return bool(getattr(settings, "touch", False))
 
 
 class InfoBody(AnswerBody):

@@ -12,7 +12,7 @@ missing captions fall back to language-neutral symbols.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Literal
 
 from textual import events
@@ -21,6 +21,8 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Static, TextArea
+
+from kiosk.i18n import TranslationError
 
 Layout = Literal["text", "number"]
 
@@ -43,6 +45,24 @@ FALLBACK_LABELS: dict[str, str] = {
     SYMBOLS: "?123",
     LETTERS: "abc",
 }
+
+#: Prefix of the keyboard's keys in the translation files: ``keyboard.space`` and so on.
+TRANSLATION_PREFIX = "keyboard."
+
+
+def keyboard_labels(translate: Callable[[str], str]) -> dict[str, str]:
+    """Captions from the kiosk's translations (``keyboard.<name>``), where they exist.
+
+    A missing key falls back to its symbol rather than stopping a visitor mid-answer.
+    """
+    labels: dict[str, str] = {}
+    for name in FALLBACK_LABELS:
+        try:
+            labels[name] = translate(TRANSLATION_PREFIX + name)
+        except (KeyError, LookupError, TranslationError):
+            continue
+    return labels
+
 
 _DIGIT_ROW = [*"1234567890", BACKSPACE]
 _LETTER_ROWS = [
