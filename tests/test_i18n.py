@@ -1,0 +1,73 @@
+"""Translations: Danish and English complete, every key the code uses exists."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kiosk.i18n import I18N_DIR, TranslationError, Translator, load_language, missing_keys
+from kiosk.paths import PROJECT_ROOT
+
+LANGUAGES = ("da", "en")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_language_is_complete(lang: str) -> None:
+    assert missing_keys(lang) == []
+    reference = load_language("da")
+    extra = sorted(set(load_language(lang)) - set(reference))
+    assert extra == [], f"{lang}.toml has keys Danish lacks"
+
+
+def test_a_missing_key_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "da.toml").write_text('[a]\nx = "1"\ny = "2"\n', encoding="utf-8")
+    (tmp_path / "en.toml").write_text('[a]\nx = "1"\n', encoding="utf-8")
+    assert missing_keys("en", tmp_path) == ["a.y"]
+
+
+def _keys_used_in_code() -> set[str]:
+    """Literal keys passed to t(...) / self.t(...) in the app's code."""
+    used: set[str] = set()
+    for path in (PROJECT_ROOT / "kiosk" / "app").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        used.update(re.findall(r'\bt\(\s*"([a-z_]+\.[a-z_]+)"', text))
+        used.update(re.findall(r'key = "([a-z_]+\.[a-z_]+)"', text))
+        used.update(re.findall(r'\("(question\.[a-z_]+)", \{', text))
+    return used
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_key_used_by_the_app_exists(lang: str) -> None:
+    used = _keys_used_in_code()
+    assert len(used) > 30, "the key scan found too little: is the pattern still right?"
+    texts = load_language(lang)
+    assert sorted(k for k in used if k not in texts) == []
+
+
+def test_flow_problem_keys_exist() -> None:
+    flow_code = (PROJECT_ROOT / "kiosk" / "app" / "flow.py").read_text(encoding="utf-8")
+    keys = set(re.findall(r'"(question\.[a-z_]+)"', flow_code))
+    assert keys >= {"question.required", "question.number_range", "question.not_a_number"}
+    for lang in LANGUAGES:
+        assert keys <= set(load_language(lang))
+
+
+def test_languages_name_themselves() -> None:
+    t = Translator("da")
+    assert t.language_name("en") == "English"
+    assert t.language_name("da") == "Dansk"
+
+
+def test_formatting_and_missing_key_error() -> None:
+    t = Translator("en")
+    assert t("question.progress", number=2, total=6) == "Question 2 of 6"
+    assert Translator("da")("question.progress", number=2, total=6) == "Spørgsmål 2 af 6"
+    with pytest.raises(TranslationError, match=r"no text for 'nope\.nothing'"):
+        t("nope.nothing")
+
+
+def test_unknown_language_file_is_a_clear_error() -> None:
+    with pytest.raises(TranslationError, match="no translation file for language 'xx'"):
+        load_language("xx", I18N_DIR)
