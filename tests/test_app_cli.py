@@ -1,0 +1,94 @@
+"""``kiosk run``, ``kiosk init`` and ``kiosk simulate`` as an organiser uses them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from kiosk.cli import cli
+from kiosk.config import load_config, verify_pin
+from kiosk.paths import DEFAULT_SURVEY, PROJECT_ROOT
+from kiosk.store import RecordStore
+
+
+def test_run_with_a_broken_survey_lists_problems_and_exits_1(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("id: Not A Slug\nversion: 0\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["run", str(broken), "--data", str(tmp_path / "d")])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert f"{broken}:1: id:" in result.output
+    assert "title: is required but missing" in result.output
+
+
+def test_run_with_a_broken_config_names_the_key(tmp_path: Path) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text("idle_timeout = 'soon'\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["run", "--config", str(config)])
+    assert result.exit_code == 1
+    assert "idle_timeout must be a number" in result.output
+
+
+def test_init_from_flags_writes_a_loadable_config(tmp_path: Path) -> None:
+    out = tmp_path / "kiosk.toml"
+    args = ["init", "-o", str(out), "--kiosk-id", "stand-1", "--survey", str(DEFAULT_SURVEY)]
+    args += ["--pin", "8642", "--theme", "high-contrast", "--idle-timeout", "45"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "8642" not in out.read_text(encoding="utf-8")
+    config = load_config(out)
+    assert config.kiosk_id == "stand-1" and config.theme == "high-contrast"
+    assert config.surveys == (DEFAULT_SURVEY.resolve(),)
+    assert config.idle_timeout == 45.0
+    assert verify_pin("8642", config.admin_pin_hash or "")
+    again = CliRunner().invoke(cli, ["init", "-o", str(out), "--kiosk-id", "x", "--no-pin"])
+    assert again.exit_code == 1 and "--force" in again.output
+
+
+def test_init_asks_what_is_missing_and_the_pin_twice(tmp_path: Path) -> None:
+    out = tmp_path / "kiosk.toml"
+    answers = "stand-2\n" + f"{DEFAULT_SURVEY}\n" + "1111\n2222\n" + "1234\n1234\n"
+    result = CliRunner().invoke(cli, ["init", "-o", str(out)], input=answers)
+    assert result.exit_code == 0, result.output
+    assert "do not match" in result.output.lower()
+    config = load_config(out)
+    assert config.kiosk_id == "stand-2"
+    assert verify_pin("1234", config.admin_pin_hash or "")
+
+
+def test_init_without_pin_is_demo(tmp_path: Path) -> None:
+    out = tmp_path / "kiosk.toml"
+    args = ["init", "-o", str(out), "--kiosk-id", "d", "--no-pin"]
+    result = CliRunner().invoke(cli, args, input="\n")  # the survey question: the default
+    assert result.exit_code == 0, result.output
+    assert "DEMO" in result.output
+    assert load_config(out).surveys == (DEFAULT_SURVEY.resolve(),)
+    assert load_config(out).admin_pin_hash is None
+
+
+def test_simulate_drives_the_real_app_and_prints_each_saved_record(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    command = [sys.executable, "-m", "kiosk", "simulate", "--data", str(data)]
+    command += ["--visitors", "4", "--seed", "7", "--abandon", "0.5"]
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=180, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    saved = [line.split(" ", 1)[1] for line in lines if line.startswith("saved ")]
+    assert "p50" in lines[-1] and "p99" in lines[-1]
+    assert "visitors 4" in done.stdout
+    with RecordStore(data) as store:
+        stored = {r["id"]: r for r in store.records()}
+    assert sorted(saved) == sorted(stored)
+    assert 1 <= len(saved) <= 4
+    for record in stored.values():
+        assert record["kiosk_id"] == "simulator"
+        assert record["survey_id"] == "gentofte-moedes"
+        if record["completed"]:
+            assert "tilknytning" in record["answers"]  # required: always answered
