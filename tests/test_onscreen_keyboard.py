@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from textual.app import App, ComposeResult
+from textual.containers import VerticalScroll
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
-from kiosk.app.widgets.onscreen_keyboard import Key, OnScreenKeyboard
+from kiosk.app.widgets.onscreen_keyboard import (
+    FALLBACK_LABELS,
+    Key,
+    OnScreenKeyboard,
+    keyboard_labels,
+)
 
+W = TypeVar("W", bound=Widget)
 SENTENCE = "Grønne tage på skolen, tak!"
 DA_LABELS = {
     "space": "Mellemrum",
@@ -65,9 +75,14 @@ class NumberApp(App[None]):
         self.nexts += 1
 
 
+def _shown(app: App, kind: type[W]) -> list[W]:
+    """Widgets of ``kind`` on screen now (the kiosk keeps hidden answer areas mounted)."""
+    return [widget for widget in app.screen.query(kind) if widget.region.area > 0]
+
+
 def _key(app: App, caption: str) -> Key:
     """The key showing ``caption`` right now: found by what a visitor sees."""
-    matches = [key for key in app.query(Key) if str(key.content) == caption]
+    matches = [key for key in _shown(app, Key) if str(key.content) == caption]
     assert len(matches) == 1, f"{len(matches)} keys show {caption!r}"
     return matches[0]
 
@@ -76,22 +91,22 @@ async def _tap(pilot: Pilot, caption: str) -> None:
     assert await pilot.click(_key(pilot.app, caption)), f"tap on {caption!r} missed"
 
 
-async def _type(pilot: Pilot, text: str) -> None:
+async def _type(pilot: Pilot, text: str, labels: Mapping[str, str] = DA_LABELS) -> None:
     """Type ``text`` the way a visitor would: shift for capitals, ?123 for punctuation."""
     for char in text:
         if char == " ":
-            await _tap(pilot, DA_LABELS["space"])
+            await _tap(pilot, labels["space"])
         elif char == "\n":
-            await _tap(pilot, DA_LABELS["newline"])
-        elif any(str(k.content) == char for k in pilot.app.query(Key)):
+            await _tap(pilot, labels["newline"])
+        elif any(str(k.content) == char for k in _shown(pilot.app, Key)):
             await _tap(pilot, char)
         elif char.isupper():
-            await _tap(pilot, DA_LABELS["shift"])
+            await _tap(pilot, labels["shift"])
             await _tap(pilot, char)  # the keys show capitals while shift is on
         else:
-            await _tap(pilot, DA_LABELS["symbols"])
+            await _tap(pilot, labels["symbols"])
             await _tap(pilot, char)
-            await _tap(pilot, DA_LABELS["letters"])
+            await _tap(pilot, labels["letters"])
     await pilot.pause()
 
 
@@ -216,21 +231,128 @@ async def _fits(layout: str) -> None:
             assert not key.can_focus
 
 
-def test_without_a_focused_field_taps_type_nowhere() -> None:
+class NoFieldFocusedApp(TextApp):
+    AUTO_FOCUS = None
+
+
+def test_without_a_field_ever_focused_taps_type_nowhere() -> None:
     _run(_no_target)
 
 
 async def _no_target() -> None:
-    app = TextApp()
+    app = NoFieldFocusedApp()
     async with app.run_test(size=(80, 24)) as pilot:
-        app.set_focus(None)
         await _tap(pilot, "a")
         await pilot.pause()
+        assert app.focused is None
         assert app.query_one("#title", Input).value == ""
         assert app.query_one("#description", TextArea).text == ""
         assert app.pressed == ["a"]
 
 
+class ScrollingApp(TextApp):
+    """The keyboard inside a focusable scrolling area, as on the kiosk's question screen."""
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="area"):
+            yield Input(id="title", max_length=80)
+            yield OnScreenKeyboard("text", labels=DA_LABELS, id="keyboard")
+
+
+def test_taps_inside_a_focusable_container_still_type_into_the_field() -> None:
+    _run(_inside_scroll)
+
+
+async def _inside_scroll() -> None:
+    app = ScrollingApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        title = app.query_one("#title", Input)
+        title.focus()
+        await pilot.pause()
+        await _type(pilot, "Hej æ")
+        assert title.value == "Hej æ"
+        assert app.focused is title
+
+
 def test_unknown_layout_is_refused() -> None:
     with pytest.raises(ValueError, match="layout"):
         OnScreenKeyboard("qwerty")  # type: ignore[arg-type]
+
+
+def test_keyboard_labels_come_from_translations_with_symbol_fallback() -> None:
+    texts = {"keyboard.space": "Mellemrum", "keyboard.next": "Næste"}
+
+    def translate(key: str) -> str:
+        return texts[key]
+
+    labels = keyboard_labels(translate)
+    assert labels == {"space": "Mellemrum", "next": "Næste"}
+    assert set(FALLBACK_LABELS) >= set(labels)
+
+
+# --- in the kiosk app, with --touch ----------------------------------------------------------
+
+TOUCH_SURVEY = """\
+id: touch-test
+version: 1
+languages: [da, en]
+title: { da: Berøring, en: Touch }
+intro: { da: Prøv tastaturet., en: Try the keyboard. }
+thanks: { da: Tak!, en: Thanks! }
+questions:
+  - id: kommentar
+    type: text
+    max_length: 300
+    text: { da: "Er der andet, du vil sige?", en: "Anything else to say?" }
+  - id: alder
+    type: number
+    min: 10
+    max: 110
+    text: { da: "Hvor gammel er du?", en: "How old are you?" }
+"""
+
+
+def test_touch_kiosk_answers_text_and_number_by_taps_only(tmp_path: Path) -> None:
+    _run(_touch_kiosk, tmp_path)
+
+
+async def _touch_kiosk(tmp_path: Path) -> None:
+    from kiosk.app.app import KioskApp
+    from kiosk.app.screens.thanks import ThanksScreen
+    from kiosk.app.settings import AppSettings
+    from kiosk.store import RecordStore
+    from kiosk.survey.loader import load_survey
+
+    path = tmp_path / "touch.yaml"
+    path.write_text(TOUCH_SURVEY, encoding="utf-8")
+    survey = load_survey(path)
+    data = tmp_path / "data"
+    data.mkdir()
+    with RecordStore(data) as store:
+        app = KioskApp([survey], store, settings=AppSettings(touch=True, thanks_timeout=600))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("1")  # the start button
+            await pilot.pause()
+            [keyboard] = _shown(app, OnScreenKeyboard)
+            assert keyboard.keyset == "text"
+            assert keyboard.region.bottom <= 24
+            await _type(pilot, SENTENCE, keyboard.labels)
+            assert isinstance(app.focused, Input) and app.focused.value == SENTENCE
+            await _tap(pilot, keyboard.labels["next"])
+            await pilot.pause()
+            [keypad] = _shown(app, OnScreenKeyboard)
+            assert keypad.keyset == "number" and "-" not in _captions(app)
+            for digit in "42":
+                await _tap(pilot, digit)
+            await _tap(pilot, keypad.labels["next"])
+            for _ in range(10):
+                if isinstance(app.screen, ThanksScreen):
+                    break
+                await pilot.pause()
+            assert isinstance(app.screen, ThanksScreen)
+        [record] = store.records()
+        assert record["answers"] == {"kommentar": SENTENCE, "alder": 42}
+
+
+def _captions(app: App) -> set[str]:
+    return {str(key.content) for key in _shown(app, Key)}

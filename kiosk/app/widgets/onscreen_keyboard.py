@@ -1,10 +1,16 @@
 """An on-screen keyboard for touch-only kiosks: Danish letters, or a keypad for numbers.
 
 Festival kiosks are often touch screens without a keyboard. The keys never take focus: a tap
-types into whichever Input or TextArea of the screen has focus, exactly as a key press would
-(the field's own max length and type restrictions apply). Keys are plain widgets rather than
-Buttons because a Button ignores a second tap during its 0.2 s press animation, which would
-drop the second letter of "nn" typed quickly.
+types into the Input or TextArea of the screen that has (or last had) focus, exactly as a key
+press would (the field's own max length and type restrictions apply). A tap may still move
+focus to a focusable container around the keyboard (a scrolling question area), so the
+keyboard remembers the last focused field and gives focus back to it on every tap.
+
+Fields typed into this way do not select all their text on focus: focus coming back after a
+tap must not make the next key replace the whole answer.
+
+Keys are plain widgets rather than Buttons because a Button ignores a second tap during its
+0.2 s press animation, which would drop the second letter of "nn" typed quickly.
 
 Every caption that is a word ("Mellemrum", "Næste") comes from ``labels`` (translation data);
 missing captions fall back to language-neutral symbols.
@@ -200,7 +206,18 @@ class OnScreenKeyboard(Widget):
         self.negative = negative
         self.shift = False
         self.symbols = False
+        self._field: Input | TextArea | None = None
         self.add_class(f"-{layout}")
+
+    def on_mount(self) -> None:
+        self._remember(self.screen.focused)
+        self.watch(self.screen, "focused", self._remember, init=False)
+
+    def _remember(self, focused: Widget | None) -> None:
+        if isinstance(focused, Input):
+            focused.select_on_focus = False
+        if isinstance(focused, Input | TextArea):
+            self._field = focused
 
     # --- layout -------------------------------------------------------------------------
 
@@ -254,6 +271,9 @@ class OnScreenKeyboard(Widget):
 
     def on_key_tapped(self, message: Key.Tapped) -> None:
         message.stop()
+        field = self.target
+        if field is not None:
+            self._give_focus_back(field)
         self.press(message.key.value)
 
     def press(self, value: str) -> None:
@@ -284,21 +304,34 @@ class OnScreenKeyboard(Widget):
 
     @property
     def target(self) -> Input | TextArea | None:
-        """The field keys type into: the screen's focused Input or TextArea."""
-        focused = self.screen.focused if self.is_attached else None
-        return focused if isinstance(focused, Input | TextArea) else None
+        """The field keys type into: the focused Input or TextArea, else the last one focused."""
+        if not self.is_attached:
+            return None
+        focused = self.screen.focused
+        if isinstance(focused, Input | TextArea):
+            return focused
+        field = self._field
+        if field is None or not field.is_attached or field.screen is not self.screen:
+            return None
+        return field if field.display and not field.disabled else None
+
+    def _give_focus_back(self, field: Input | TextArea) -> None:
+        if self.screen.focused is not field:
+            field.focus(scroll_visible=False)
 
     def _insert(self, text: str) -> None:
         field = self.target
+        if field is None:
+            return
         if isinstance(field, Input):
             if text == "\n":
                 return
             start, end = sorted(field.selection)
             field.replace(text, start, end)
-        elif isinstance(field, TextArea) and not field.read_only:
+        elif not field.read_only:
             field.replace(text, *field.selection, maintain_selection_offset=False)
 
     def _delete_left(self) -> None:
         field = self.target
-        if isinstance(field, Input | TextArea):
+        if field is not None:
             field.action_delete_left()
