@@ -107,7 +107,8 @@ async def running(
     store = RecordStore(tmp_path / "data")
     fields: dict[str, Any] = {"kiosk_id": "kiosk-t", "suspect_seconds": 0.0, **settings}
     pin = fields.pop("pin", None)
-    app = KioskApp([survey], store, settings=AppSettings(**fields), pin=pin)
+    sync = fields.pop("sync", None)
+    app = KioskApp([survey], store, settings=AppSettings(**fields), pin=pin, sync=sync)
     try:
         async with app.run_test(size=size) as pilot:
             await pilot.pause()

@@ -38,9 +38,9 @@ class SyncBridge:
             self._sync = module.BackgroundSync(
                 self.store,
                 self.config.endpoint,
-                self.config.resolved_token(),
+                self.config.resolved_token() or "",
                 interval=self.config.interval,
-                ca_bundle=self.config.ca_bundle,
+                ca_bundle=str(self.config.ca_bundle) if self.config.ca_bundle else None,
             )
             self._sync.start()
         except Exception as exc:  # a broken sync setup must not take the kiosk down

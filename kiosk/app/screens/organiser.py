@@ -94,6 +94,8 @@ class OrganiserScreen(KioskScreen):
         sync = self.kiosk.sync
         status = sync.status()
         if status is None:
+            if sync.error:
+                return self.t("organiser.sync_failed", error=sync.error)
             return self.t("organiser.sync_off")
         return self.t(
             "organiser.sync_status",
