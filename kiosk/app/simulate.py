@@ -6,9 +6,13 @@ app's own save path, abandoning visitors are reset by its own idle timeout.
 
 from __future__ import annotations
 
+import asyncio
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from textual import events
 
 from kiosk.app.app import KioskApp
 from kiosk.app.flow import QuestionStep
@@ -45,38 +49,53 @@ class Simulation:
     """Random but valid visitors, some going back, some walking away half way."""
 
     def __init__(
-        self, app: KioskApp, *, seed: int | None = None, abandon: float = 0.1, back: float = 0.1
+        self,
+        app: KioskApp,
+        *,
+        seed: int | None = None,
+        abandon: float = 0.1,
+        back: float = 0.1,
+        pace: float = 0.0,
     ) -> None:
         self.app = app
         self.random = random.Random(seed)
         self.abandon = abandon
         self.back = back
+        #: Seconds between keys: 0 rehearses as fast as the app goes; a benchmark of
+        #: key-to-screen latency lets each screen settle, as a visitor's finger would.
+        self.pace = pace
         self.summary = SimulationSummary()
         app.saver.add_listener(self._saved)
 
     def _saved(self, record: dict[str, Any]) -> None:
         self.summary.saved += 1
 
-    async def run(self, visitors: int, size: tuple[int, int] = (80, 24)) -> SimulationSummary:
+    async def run(
+        self,
+        visitors: int,
+        size: tuple[int, int] = (80, 24),
+        after_visitor: Callable[[int], None] | None = None,
+    ) -> SimulationSummary:
+        """Run ``visitors`` visitors; ``after_visitor(n)`` is called after the n-th."""
         async with self.app.run_test(headless=True, size=size) as pilot:
             await pilot.pause()
             for _ in range(visitors):
                 await self.visitor(pilot)
                 self.summary.visitors += 1
+                if after_visitor is not None:
+                    after_visitor(self.summary.visitors)
         self.summary.latency = self.app.latency.summary()
         return self.summary
 
     async def visitor(self, pilot: Any) -> None:
         app = self.app
         await self._until(pilot, lambda: isinstance(app.screen, WelcomeScreen))
-        await pilot.press("1")
-        await pilot.pause()
+        await self.press(pilot, "1")
         walk_away = self.random.random() < self.abandon
         for _ in range(MAX_KEYS_PER_VISITOR):
             screen = app.screen
             if isinstance(screen, TimedScreen):
-                await pilot.press("space")
-                await pilot.pause()
+                await self.press(pilot, "space")
                 return
             if isinstance(screen, WelcomeScreen):
                 return
@@ -89,11 +108,29 @@ class Simulation:
                 return
             if not flow.is_first() and self.random.random() < self.back:
                 self.summary.went_back += 1
-                await pilot.press("escape")
+                await self.press(pilot, "escape")
             else:
-                await pilot.press(*self.keys_for(flow.current))
-            await pilot.pause()
+                await self.press(pilot, *self.keys_for(flow.current))
         raise RuntimeError("a simulated visitor got stuck: the app did not reach thanks")
+
+    async def press(self, pilot: Any, *keys: str) -> None:
+        """Keys into the app as its terminal driver sends them, then wait until handled.
+
+        Pilot.press waits for the process to look idle by the clock (~85 ms a key on a busy
+        machine); waiting for the screen's message queues instead makes a rehearsal of
+        thousands of visitors take minutes, not hours, through the same event path.
+        """
+        app = self.app
+        for key in keys:
+            char = key if len(key) == 1 else (" " if key == "space" else None)
+            event = events.Key(key, char)
+            event.set_sender(app)
+            app._driver.send_message(event)  # type: ignore[union-attr]
+            for _ in range(3):  # a key may start a chain: body -> screen -> app -> screen
+                await pilot._wait_for_screen()
+                await asyncio.sleep(0)
+            if self.pace:
+                await asyncio.sleep(self.pace)
 
     async def _walk_away(self, pilot: Any) -> None:
         """Leave without a word: the app's own idle prompt and reset take over (made short)."""
