@@ -92,3 +92,57 @@ def test_simulate_drives_the_real_app_and_prints_each_saved_record(tmp_path: Pat
         assert record["survey_id"] == "gentofte-moedes"
         if record["completed"]:
             assert "tilknytning" in record["answers"]  # required: always answered
+
+
+def test_a_survey_that_validated_before_is_previewed_and_a_changed_one_checked_again(
+    tmp_path: Path,
+) -> None:
+    import pytest
+
+    from kiosk.app.survey_preview import SurveyPreview
+    from kiosk.cli.run_commands import _surveys_for_run
+
+    survey = tmp_path / "s.yaml"
+    survey.write_text(DEFAULT_SURVEY.read_text(encoding="utf-8"), encoding="utf-8")
+    data = tmp_path / "data"
+    (first,) = _surveys_for_run([survey], data)
+    assert not isinstance(first, SurveyPreview), "a new file is validated in full"
+    (second,) = _surveys_for_run([survey], data)
+    assert isinstance(second, SurveyPreview)
+    assert (second.title, second.intro, second.languages) == (
+        first.title,
+        first.intro,
+        first.languages,
+    )
+    assert second.load() == first
+    survey.write_text("id: Broken\n", encoding="utf-8")  # changed since: checked again
+    with pytest.raises(SystemExit) as stopped:
+        _surveys_for_run([survey], data)
+    assert stopped.value.code == 1
+
+
+def test_the_app_draws_from_a_preview_and_loads_the_survey_after(tmp_path: Path) -> None:
+    import asyncio
+
+    from kiosk.app.screens.question import QuestionScreen
+    from kiosk.cli.run_commands import _surveys_for_run, build_app
+    from kiosk.config import KioskConfig
+
+    data = tmp_path / "data"
+    _surveys_for_run([DEFAULT_SURVEY], data)
+    previews = _surveys_for_run([DEFAULT_SURVEY], data)
+    app = build_app(KioskConfig(kiosk_id="p"), previews, data, open_store_later=True)
+
+    async def drive() -> None:
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            assert not hasattr(app.surveys[0], "load"), "warm-up after the first screen"
+            await pilot.press("1")
+            await pilot.pause()
+            assert isinstance(app.screen, QuestionScreen)
+            assert app.store.data_dir == data
+
+    try:
+        asyncio.run(drive())
+    finally:
+        app.close_store()

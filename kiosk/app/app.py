@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from kiosk.app.flow import QuestionStep, Step, VisitFlow, survey_flow
+from kiosk.app.flow import AnswerValue, QuestionStep, Step, VisitFlow, survey_flow
 from kiosk.app.latency import LatencyMeter
 from kiosk.app.pin_gate import PinGate
 from kiosk.app.saving import RecordSaver
@@ -29,9 +29,9 @@ from kiosk.app.widgets.followup_slot import FollowupSlot
 from kiosk.config import PinCheck, SyncConfig
 from kiosk.i18n import Translator, available_languages
 from kiosk.paths import ASSETS_DIR
-from kiosk.records import AnswerValue
-from kiosk.store import RecordStore
-from kiosk.survey import survey_hash
+
+if TYPE_CHECKING:
+    from kiosk.store import RecordStore
 
 #: Keys a visitor might try to leave with; all do nothing (only the organiser screen quits).
 LOCKED_KEYS = ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash", "ctrl+p", "ctrl+d", "f1")
@@ -53,7 +53,7 @@ class KioskApp(App[None]):
     def __init__(
         self,
         surveys: Sequence[Any],
-        store: RecordStore,
+        store: RecordStore | Callable[[], RecordStore],
         *,
         settings: AppSettings | None = None,
         pin: PinCheck | None = None,
@@ -61,23 +61,18 @@ class KioskApp(App[None]):
         on_saved: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.settings = settings or AppSettings()
+        #: Surveys, or SurveyPreviews (title, intro, languages) until :meth:`warm_up`.
         self.surveys = list(surveys)
-        self.store = store
         self.default_lang = self._pick_language(self.settings.lang)
         self.lang = self.default_lang
         self.t = Translator(self.lang)
         self.palette = load_palette(self.settings.theme)
         super().__init__()
-        self.hashes = [survey_hash(s) for s in self.surveys]
-        self.saver = RecordSaver(
-            store,
-            kiosk_id=self.settings.kiosk_id,
-            suspect_seconds=self.settings.suspect_seconds,
-            on_saved=on_saved,
-        )
+        self._store_source = store
+        self._sync_config = sync or SyncConfig()
+        self._on_saved = on_saved
+        self._warm: tuple[RecordStore, RecordSaver, SyncBridge, list[str]] | None = None
         self.pin_gate = PinGate(pin or PinCheck())
-        self.sync = SyncBridge(sync or SyncConfig(), store)
-        self.saver.add_listener(lambda _record: self.sync.nudge())
         self.latency = LatencyMeter()
         self._quit_allowed = False
         self._last_input = time.monotonic()
@@ -108,7 +103,65 @@ class KioskApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(self._idle_interval(), self._check_idle)
-        self.call_after_refresh(self.sync.start)
+        self.call_after_refresh(self._after_first_screen)
+
+    # -- what the first screen does not wait for --------------------------------------------
+    def _after_first_screen(self) -> None:
+        """Once the welcome screen is up: full surveys, the store, then background sync."""
+        try:
+            self.warm_up()
+        except Exception as exc:  # the survey file broke or the store failed since the check
+            self.exit(return_code=1, message=f"Error: {exc}")
+            return
+        self.sync.start()
+
+    def warm_up(self) -> None:
+        """Load full surveys and open the store (pydantic, TinyDB), if not done yet."""
+        if self._warm is not None:
+            return
+        from kiosk.survey import survey_hash
+
+        self.surveys = [s.load() if hasattr(s, "load") else s for s in self.surveys]
+        source = self._store_source
+        store = source if hasattr(source, "save") else source()  # type: ignore[operator]
+        saver = RecordSaver(
+            store,
+            kiosk_id=self.settings.kiosk_id,
+            suspect_seconds=self.settings.suspect_seconds,
+            on_saved=self._on_saved,
+        )
+        sync = SyncBridge(self._sync_config, store)
+        saver.add_listener(lambda _record: sync.nudge())
+        self._warm = (store, saver, sync, [survey_hash(s) for s in self.surveys])
+
+    @property
+    def store(self) -> RecordStore:
+        self.warm_up()
+        assert self._warm is not None
+        return self._warm[0]
+
+    @property
+    def saver(self) -> RecordSaver:
+        self.warm_up()
+        assert self._warm is not None
+        return self._warm[1]
+
+    @property
+    def sync(self) -> SyncBridge:
+        self.warm_up()
+        assert self._warm is not None
+        return self._warm[2]
+
+    @property
+    def hashes(self) -> list[str]:
+        self.warm_up()
+        assert self._warm is not None
+        return self._warm[3]
+
+    def close_store(self) -> None:
+        """Close the store if it was opened (``kiosk run`` calls this after the app ends)."""
+        if self._warm is not None:
+            self._warm[0].close()
 
     def _idle_interval(self) -> float:
         return max(0.05, min(0.25, self.idle_timeout / 4))
@@ -119,7 +172,7 @@ class KioskApp(App[None]):
 
     def start_options(self) -> list[StartOption]:
         """The welcome screen's start buttons; issue 4 appends idea-card options here."""
-        from kiosk.survey.model import localize
+        from kiosk.app.text import localize
 
         return [
             StartOption("response", index, localize(survey.title, self.lang))
@@ -134,9 +187,9 @@ class KioskApp(App[None]):
 
     def fill_followup(self, slot: FollowupSlot, survey: Any, record: dict[str, Any]) -> None:
         """The follow-up QR code, reference code and text, when the survey has a follow-up URL."""
+        from kiosk.app.text import localize
         from kiosk.app.widgets.qr_code import FollowupCode
         from kiosk.refs import followup_url
-        from kiosk.survey.model import localize
 
         ref = record.get("ref")
         if survey.followup is None or not ref:
@@ -164,6 +217,7 @@ class KioskApp(App[None]):
 
     async def on_welcome_screen_start_chosen(self, message: WelcomeScreen.StartChosen) -> None:
         option = message.option
+        self.warm_up()  # normally done already, right after the first screen
         survey = self.surveys[option.survey_index]
         flow = self.new_flow(option)
         self._last_input = time.monotonic()
@@ -204,6 +258,8 @@ class KioskApp(App[None]):
         while len(self.screen_stack) > 1:
             await self.pop_screen()
         self._idle_prompt_open = False
+        if not self.screen_stack or not self.is_running:
+            return  # the app is closing (the organiser quit meanwhile)
         if self.lang != self.default_lang:
             self.set_language(self.default_lang)
             await self.screen.recompose()
@@ -298,8 +354,10 @@ class KioskApp(App[None]):
     def quit_kiosk(self) -> None:
         """The organiser's Quit: the only way out."""
         self._quit_allowed = True
-        self.sync.stop()
+        if self._warm is not None:
+            self.sync.stop()
         self.exit()
 
     def on_unmount(self) -> None:
-        self.sync.stop()
+        if self._warm is not None:
+            self.sync.stop()

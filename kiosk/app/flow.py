@@ -15,7 +15,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from kiosk.records import AnswerValue, now_iso
+#: The answer types of a record (as :data:`kiosk.records.AnswerValue`; not imported from
+#: there because that module brings pydantic, which the first screen must not wait for).
+AnswerValue = str | bool | int | list[str]
+
+
+def now_iso() -> str:
+    from kiosk.records import now_iso as stamp
+
+    return stamp()
+
 
 #: How an answer is checked before the visitor may move on: None means fine, else a
 #: message key of the translation files (with its format values).

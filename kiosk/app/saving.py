@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.app.flow import VisitFlow
-from kiosk.records import new_record
-from kiosk.store import RecordStore
-from kiosk.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from kiosk.store import RecordStore
 
 
 @dataclass
@@ -55,6 +55,8 @@ class RecordSaver:
         completed: bool,
         **extra: Any,
     ) -> dict[str, Any]:
+        from kiosk.records import new_record
+
         suspect = completed and flow.elapsed() < self.suspect_seconds
         return new_record(
             kind=flow.kind,
@@ -72,6 +74,8 @@ class RecordSaver:
 
     def save(self, record: dict[str, Any], contact: dict[str, Any] | None = None) -> SaveOutcome:
         """Save durably; a failure is returned (and kept for the organiser), never raised."""
+        from kiosk.store.errors import StoreError
+
         try:
             self.store.save(record, contact=contact)
         except (StoreError, OSError) as exc:

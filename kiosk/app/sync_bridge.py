@@ -7,10 +7,12 @@ the organiser screen says sync is not configured.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.config import SyncConfig
-from kiosk.store import RecordStore
+
+if TYPE_CHECKING:
+    from kiosk.store import RecordStore
 
 
 class SyncBridge:

@@ -107,30 +107,63 @@ def run(
         surveys=tuple(survey_files) or None,
         data=data_dir if _data_dir_given(ctx) or not config_path else None,
     )
-    surveys = _load_surveys(list(config.surveys) or [DEFAULT_SURVEY])
     directory = config.data or data_dir
-    app = build_app(config, surveys, directory)
+    surveys = _surveys_for_run(list(config.surveys) or [DEFAULT_SURVEY], directory)
+    app = build_app(config, surveys, directory, open_store_later=True)
     os.environ.pop("TEXTUAL_ALLOW_SIGNALS", None)  # ctrl+c/ctrl+z/ctrl+\ must stay keys
     try:
         app.run()
     finally:
-        app.store.close()
+        app.close_store()
+    if app.return_code:
+        sys.exit(app.return_code)
 
 
-def build_app(config: KioskConfig, surveys: list[Any], data_dir: Path, on_saved: Any = None) -> Any:
-    """The kiosk app for a config: opens the store, settles the kiosk id and the PIN."""
+def _surveys_for_run(paths: list[Path], data_dir: Path) -> list[Any]:
+    """Previews of surveys that validated before unchanged, else validated now (exit 1).
+
+    A preview lets the first screen be drawn before the survey models (pydantic) load.
+    """
+    from kiosk.app.survey_preview import PreviewCache
+
+    cache = PreviewCache(data_dir)
+    surveys: list[Any] = []
+    for path in paths:
+        preview = cache.get(path) if path.is_file() else None
+        if preview is None:
+            (survey,) = _load_surveys([path])
+            cache.put(path, survey)
+            surveys.append(survey)
+        else:
+            surveys.append(preview)
+    return surveys
+
+
+def build_app(
+    config: KioskConfig,
+    surveys: list[Any],
+    data_dir: Path,
+    on_saved: Any = None,
+    *,
+    open_store_later: bool = False,
+) -> Any:
+    """The kiosk app for a config: the store, the kiosk id and the PIN settled.
+
+    ``open_store_later``: the store (TinyDB, and pydantic through the records module) is
+    opened right after the first screen is drawn; the directory is checked here.
+    """
     from kiosk.app.app import KioskApp
     from kiosk.app.settings import AppSettings
     from kiosk.config import PinCheck
-    from kiosk.store import RecordStore
-    from kiosk.store.errors import StoreError
 
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
-        store = RecordStore(data_dir)
+        if not os.access(data_dir, os.W_OK):
+            raise PermissionError(f"no permission to write in {data_dir}")
         kiosk_id = config.kiosk_id or stable_kiosk_id(data_dir)
-    except (StoreError, OSError) as exc:
-        click.echo(f"Error: cannot open the data directory {data_dir}: {exc}", err=True)
+        store: Any = (lambda: _open_store(data_dir)) if open_store_later else _open_store(data_dir)
+    except OSError as exc:
+        click.echo(f"Error: cannot use the data directory {data_dir}: {exc}", err=True)
         sys.exit(1)
     settings = AppSettings(
         kiosk_id=kiosk_id,
@@ -150,6 +183,16 @@ def build_app(config: KioskConfig, surveys: list[Any], data_dir: Path, on_saved:
         sync=config.sync,
         on_saved=on_saved,
     )
+
+
+def _open_store(data_dir: Path) -> Any:
+    from kiosk.store import RecordStore
+    from kiosk.store.errors import StoreError
+
+    try:
+        return RecordStore(data_dir)
+    except StoreError as exc:
+        raise OSError(str(exc)) from exc
 
 
 @click.command()

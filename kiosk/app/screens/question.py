@@ -14,9 +14,9 @@ from textual.widgets import Static
 
 from kiosk.app.flow import QuestionStep, VisitFlow
 from kiosk.app.screens.base import KioskScreen
+from kiosk.app.text import localize
 from kiosk.app.widgets.bodies import AnswerBody
 from kiosk.app.widgets.tap_button import NavButton, TapButton
-from kiosk.survey.model import localize
 
 
 class QuestionScreen(KioskScreen):

@@ -14,12 +14,12 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from kiosk.app.flow import AnswerValue
+from kiosk.app.text import localize
 from kiosk.app.widgets.onscreen_keyboard import OnScreenKeyboard, keyboard_labels
 from kiosk.app.widgets.tap_button import TapButton
 from kiosk.i18n import Translator
-from kiosk.records import AnswerValue
 from kiosk.sanitize import clean_text
-from kiosk.survey.model import localize
 
 #: Faces of a smiley scale, from worst to best; a scale of n points takes n of them.
 FACES = (":-((", ":-(", ":-|", ":-)", ":-D")
