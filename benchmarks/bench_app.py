@@ -99,9 +99,10 @@ def child_rss(data_dir: str, low: int, high: int) -> None:
     figures: dict[str, int] = {}
 
     def after(count: int) -> None:
-        if count in (low, high):
+        if count in (low, high) or count % 250 == 0:
             gc.collect()
             figures[str(count)] = rss_kib()
+            print(f"rss {count} {figures[str(count)]}", file=sys.stderr, flush=True)
 
     asyncio.run(Simulation(app, seed=11, abandon=0.1).run(high, after_visitor=after))
     app.store.close()

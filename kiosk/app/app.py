@@ -15,23 +15,23 @@ from kiosk.app.flow import AnswerValue, QuestionStep, Step, VisitFlow, survey_fl
 from kiosk.app.latency import LatencyMeter
 from kiosk.app.pin_gate import PinGate
 from kiosk.app.saving import RecordSaver
-from kiosk.app.screens.organiser import OrganiserScreen
-from kiosk.app.screens.pin import PinScreen
-from kiosk.app.screens.question import QuestionScreen
-from kiosk.app.screens.still_there import StillThereScreen
-from kiosk.app.screens.thanks import ApologyScreen, ThanksScreen, TimedScreen
 from kiosk.app.screens.welcome import StartOption, WelcomeScreen
 from kiosk.app.settings import AppSettings
 from kiosk.app.sync_bridge import SyncBridge
 from kiosk.app.themes import load_palette
-from kiosk.app.widgets.bodies import AnswerBody, body_for
-from kiosk.app.widgets.followup_slot import FollowupSlot
 from kiosk.config import PinCheck, SyncConfig
 from kiosk.i18n import Translator, available_languages
 from kiosk.paths import ASSETS_DIR
 
 if TYPE_CHECKING:
+    from kiosk.app.screens.question import QuestionScreen
+    from kiosk.app.screens.thanks import TimedScreen
+    from kiosk.app.widgets.bodies import AnswerBody
+    from kiosk.app.widgets.followup_slot import FollowupSlot
     from kiosk.store import RecordStore
+
+# Screens other than welcome are imported where first used: the first frame waits for
+# nothing it does not draw (see benchmarks/bench_app.py, cold start).
 
 #: Keys a visitor might try to leave with; all do nothing (only the organiser screen quits).
 LOCKED_KEYS = ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash", "ctrl+p", "ctrl+d", "f1")
@@ -119,6 +119,7 @@ class KioskApp(App[None]):
         """Load full surveys and open the store (pydantic, TinyDB), if not done yet."""
         if self._warm is not None:
             return
+        import kiosk.app.screens.question  # noqa: F401  (ready before the first Start)
         from kiosk.survey import survey_hash
 
         self.surveys = [s.load() if hasattr(s, "load") else s for s in self.surveys]
@@ -182,6 +183,8 @@ class KioskApp(App[None]):
     def body_for_step(self, step: Step, value: AnswerValue | None) -> AnswerBody:
         """The answer widget of a step; issue 4 handles its own Step types here."""
         if isinstance(step, QuestionStep):
+            from kiosk.app.widgets.bodies import body_for
+
             return body_for(step.question, value, self.t, self.lang)
         raise TypeError(f"no widget for step {type(step).__name__}")
 
@@ -221,6 +224,8 @@ class KioskApp(App[None]):
         survey = self.surveys[option.survey_index]
         flow = self.new_flow(option)
         self._last_input = time.monotonic()
+        from kiosk.app.screens.question import QuestionScreen
+
         await self.push_screen(QuestionScreen(flow, survey))
 
     def new_flow(self, option: StartOption) -> VisitFlow:
@@ -242,6 +247,8 @@ class KioskApp(App[None]):
         )
         outcome = self.saver.save(record)
         timeout = self.settings.thanks_timeout
+        from kiosk.app.screens.thanks import ApologyScreen, ThanksScreen
+
         if outcome.ok:
             await self.switch_screen(ThanksScreen(survey, record, timeout))
         else:
@@ -279,6 +286,8 @@ class KioskApp(App[None]):
         self._count_corner_tap(event)
 
     def _visit_screen(self) -> QuestionScreen | None:
+        from kiosk.app.screens.question import QuestionScreen
+
         for screen in self.screen_stack:
             if isinstance(screen, QuestionScreen):
                 return screen
@@ -291,6 +300,8 @@ class KioskApp(App[None]):
         if time.monotonic() - self._last_input < self.idle_timeout:
             return
         self._idle_prompt_open = True
+        from kiosk.app.screens.still_there import StillThereScreen
+
         self.push_screen(StillThereScreen(self.idle_grace), self._after_idle_prompt)
 
     async def _after_idle_prompt(self, still_there: bool | None) -> None:
@@ -323,6 +334,9 @@ class KioskApp(App[None]):
             self.call_later(self.action_organiser)
 
     def action_organiser(self) -> None:
+        from kiosk.app.screens.organiser import OrganiserScreen
+        from kiosk.app.screens.pin import PinScreen
+
         if isinstance(self.screen, OrganiserScreen | PinScreen):
             return
         if self.demo:
