@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ class LatencyMeter:
             return LatencySummary(0, 0.0, 0.0, 0.0)
 
         def pct(p: float) -> float:
-            return data[min(len(data) - 1, round(p * (len(data) - 1)))] * 1000
+            """Nearest-rank percentile: the smallest sample with p of all at or below it."""
+            return data[max(0, math.ceil(p * len(data)) - 1)] * 1000
 
         return LatencySummary(len(data), pct(0.50), pct(0.99), data[-1] * 1000)
