@@ -53,6 +53,7 @@ def survey_path() -> Iterator[Path]:
     path.write_text(ALL_TYPES, encoding="utf-8")
     yield path
     shutil.rmtree(DATA_DIR, ignore_errors=True)
+    path.unlink(missing_ok=True)
 
 
 def make_app(survey_path: Path, screen: str, lang: str, theme: str) -> KioskApp:
