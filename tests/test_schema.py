@@ -94,6 +94,7 @@ BROKEN: dict[str, Mutation] = {
     "empty questions": lambda d: d.update(questions=[]),
     "empty themes": lambda d: d["ideas"].update(themes=[]),
     "empty languages": lambda d: d.update(languages=[]),
+    "language listed twice": lambda d: d.update(languages=["da", "en", "da"]),
     "bad question id": lambda d: _question(d, "alder").update(id="Alder i år"),
     "bad language code": lambda d: d.update(languages=["da", "English"]),
     "bad ref_prefix": lambda d: d.update(ref_prefix="gm"),

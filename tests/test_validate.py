@@ -295,6 +295,14 @@ def test_duplicate_theme_ids_and_idea_question_reusing_a_survey_id(in_tmp: Path)
     ]
 
 
+def test_a_language_listed_twice(in_tmp: Path) -> None:
+    text = HEADER.replace("languages: [da, en]", "languages:\n  - da\n  - en\n  - da")
+    text += "  - {id: a, type: yes_no, text: A}\n"
+    assert problems(text) == [
+        "x.yaml:6: languages[2]: 'da' is listed twice (first at languages[0])"
+    ]
+
+
 # --- show_if --------------------------------------------------------------------------------
 
 
@@ -354,6 +362,24 @@ def test_show_if_to_a_choice_that_is_not_there(in_tmp: Path) -> None:
     )
     assert problems(text) == [
         "x.yaml:15: questions[1].show_if.in[1]: 'a' can never be 'z': its choices are x, y"
+    ]
+
+
+def test_show_if_to_a_choice_question_whose_choices_are_broken(in_tmp: Path) -> None:
+    """Each problem is named once: the empty list, and a value that cannot match."""
+    text = survey(
+        """\
+          - {id: a, type: single_choice, text: A, choices: []}
+          - {id: b, type: multiple_choice, text: B, choices: [{id: x, text: X}, {id: x, text: Y}]}
+          - {id: c, type: text, text: C, show_if: {question: a, equals: x}}
+          - {id: d, type: text, text: D, show_if: {question: b, equals: z}}
+        """
+    )
+    assert problems(text) == [
+        "x.yaml:8: questions[0].choices: must list at least one choice",
+        "x.yaml:9: questions[1].choices[1].id: duplicate choice id 'x' (first used at choices[0])",
+        "x.yaml:10: questions[2].show_if.equals: 'a' can never be 'x': it has no choices",
+        "x.yaml:11: questions[3].show_if.equals: 'b' can never be 'z': its choices are x",
     ]
 
 

@@ -19,6 +19,7 @@ def cross_checks(data: Any) -> Iterator[Problem]:
     """Yield ``(path, message)`` for every cross-reference problem in a survey."""
     if not isinstance(data, dict):
         return
+    yield from _duplicate_languages(data.get("languages"))
     questions = data.get("questions")
     if isinstance(questions, list):
         yield from _check_question_list(questions, ("questions",))
@@ -76,6 +77,21 @@ def _duplicate_ids(items: Any, where: Path, what: str) -> Iterator[Problem]:
             )
         else:
             seen[item["id"]] = index
+
+
+def _duplicate_languages(languages: Any) -> Iterator[Problem]:
+    """A language listed twice would give the visitor two identical language buttons."""
+    if not isinstance(languages, list):
+        return
+    seen: dict[str, int] = {}
+    for index, lang in enumerate(languages):
+        if not isinstance(lang, str):
+            continue
+        if lang in seen:
+            first = f"languages[{seen[lang]}]"
+            yield ("languages", index), f"{lang!r} is listed twice (first at {first})"
+        else:
+            seen[lang] = index
 
 
 def _shared_ids(questions: list[Any], idea_questions: list[Any]) -> Iterator[Problem]:
@@ -168,8 +184,11 @@ def _impossible_value(question: dict[str, Any], value: Any) -> str | None:
     """Why ``value`` is not an answer ``question`` can have, or None when it can."""
     kind = question.get("type")
     if kind in ("single_choice", "multiple_choice"):
-        ids = [c.get("id") for c in question.get("choices") or [] if isinstance(c, dict)]
+        choices = question.get("choices") if isinstance(question.get("choices"), list) else []
+        ids = list(dict.fromkeys(c.get("id") for c in choices if isinstance(c, dict)))
         if value not in ids:
+            if not ids:
+                return "it has no choices"
             return f"its choices are {', '.join(map(str, ids))}"
     elif kind == "yes_no":
         if not isinstance(value, bool):

@@ -279,7 +279,11 @@ class Survey(Strict):
     title: LocalizedText
     intro: LocalizedText
     thanks: LocalizedText
-    languages: list[Annotated[str, Field(pattern=LANG_PATTERN)]] = Field(min_length=1)
+    languages: list[Annotated[str, Field(pattern=LANG_PATTERN)]] = Field(
+        min_length=1,
+        description="Language codes; the first is the default. Each at most once.",
+        json_schema_extra={"uniqueItems": True},
+    )
     ref_prefix: str | None = Field(
         default=None,
         pattern=r"^[A-Z]{1,4}$",
