@@ -284,3 +284,69 @@ def test_database_locked_past_busy_timeout_is_503_then_synced(
     assert (summary.synced, summary.remaining, summary.error) == (20, 0, None)
     assert "busy" in shared_collector.log.read_text()
     assert_invariants(shared_collector, tmp_path)
+
+
+def test_every_5xx_is_retried_even_with_the_collector_header(
+    tmp_path: Path, shared_collector: CollectorProcess, proxy: FaultProxy
+) -> None:
+    """Not only 500/502/503/504: a 501 or 507 (a proxy, a full disk) is worth another try."""
+    fill(tmp_path, "any5xx", 15)
+    marked = {"X-Borgerkiosk-Sync": "1"}
+    proxy.queue(answer(507, b"Insufficient Storage", **marked), answer(501, b"", **marked))
+    summary = run_sync(tmp_path, proxy.url)
+    assert (summary.synced, summary.remaining, summary.error) == (15, 0, None)
+    assert [s.fault for s in proxy.submissions()] == ["answer", "answer", "pass"]
+    assert_invariants(shared_collector, tmp_path)
+
+
+def test_a_redirect_is_not_followed_and_not_a_receipt(
+    tmp_path: Path, shared_collector: CollectorProcess, proxy: FaultProxy
+) -> None:
+    """A captive portal's 302: following it would turn the POST into a GET of another page."""
+    fill(tmp_path, "redirect", 12)
+    proxy.queue(answer(302, b"", Location=proxy.url + "/v1/submissions"))
+    summary = run_sync(tmp_path, proxy.url)
+    assert (summary.synced, summary.remaining, summary.error) == (12, 0, None)
+    assert [s.method for s in proxy.submissions()] == ["POST", "POST"]
+    assert_invariants(shared_collector, tmp_path)
+
+
+def test_403_stops_at_once_like_401(
+    tmp_path: Path, shared_collector: CollectorProcess, proxy: FaultProxy
+) -> None:
+    ids = fill(tmp_path, "forbidden", 5)
+    proxy.queue(answer(403, b"Forbidden"))
+    summary = run_sync(tmp_path, proxy.url)
+    assert summary.error_kind == "auth" and summary.exit_code == 3
+    assert "token" in (summary.error or "")
+    assert len(proxy.submissions()) == 1
+    with RecordStore(tmp_path) as store:
+        assert store.pending_count() == len(ids)
+
+
+def test_retry_after_in_both_forms() -> None:
+    """RFC 9110 allows seconds or an HTTP date; a past date or garbage means plain backoff."""
+    from datetime import UTC, datetime
+
+    from kiosk.sync.client import _retry_after
+
+    now = datetime(2026, 9, 5, 10, 0, 0, tzinfo=UTC)
+    assert _retry_after("7", now) == 7.0
+    assert _retry_after("Sat, 05 Sep 2026 10:00:30 GMT", now) == 30.0
+    assert _retry_after("Sat, 05 Sep 2026 09:59:00 GMT", now) == 0.0
+    assert _retry_after("soon", now) is None
+    assert _retry_after(None, now) is None
+    policy = RetryPolicy(max_retry_after=60)
+    assert policy.delay(1, _retry_after("Sat, 05 Sep 2026 12:00:00 GMT", now)) == 60.0
+
+
+def test_a_token_http_cannot_carry_is_a_config_error_that_never_quotes_it(
+    tmp_path: Path, shared_collector: CollectorProcess
+) -> None:
+    ids = fill(tmp_path, "badtoken", 3)
+    for token in ("abc\nSECRET-PART", "tøken€SECRET-PART", "two words SECRET-PART"):
+        summary = run_sync(tmp_path, shared_collector.url, token=token)
+        assert summary.error_kind == "config" and summary.exit_code == 4
+        assert "token" in (summary.error or "") and "SECRET" not in (summary.error or "")
+    with RecordStore(tmp_path) as store:
+        assert store.pending_count() == len(ids)

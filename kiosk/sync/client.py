@@ -14,6 +14,8 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -25,11 +27,13 @@ from kiosk.sync.protocol import (
     SUBMISSIONS_PATH,
     SYNC_HEADER,
     SYNC_HEADER_VALUE,
+    token_problem,
 )
 
 log = logging.getLogger("kiosk.sync")
 
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: Retried besides every 5xx: the collector (or a proxy in front of it) is busy.
+RETRY_STATUSES = frozenset({429})
 
 
 class SyncError(Exception):
@@ -96,6 +100,7 @@ class SyncClient:
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self._token = token
+        self._token_problem = token_problem(token)
         self.timeout = (connect_timeout, read_timeout)
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -115,6 +120,10 @@ class SyncClient:
 
     def __repr__(self) -> str:  # never show the token
         return f"SyncClient({self.endpoint!r})"
+
+    def _short(self, exc: BaseException) -> str:
+        """A short reason for a requests error, with the token blanked should it appear."""
+        return redact(_short(exc), self._token)
 
     # --- requests -----------------------------------------------------------------------
 
@@ -152,6 +161,8 @@ class SyncClient:
         auth: bool = True,
     ) -> Any:
         url = self.endpoint + path
+        if auth and self._token_problem:
+            raise ConfigError(f"cannot use the token: {self._token_problem}")
         headers = {"Authorization": f"Bearer {self._token}"} if auth else {}
         last = "no attempt made"
         for attempt in range(1, self.retry.max_attempts + 1):
@@ -164,11 +175,14 @@ class SyncClient:
                     headers=headers,
                     timeout=self.timeout,
                     verify=self._verify,
+                    # a captive portal's redirect is not a receipt, and following it would
+                    # turn the POST into a GET of some other page
+                    allow_redirects=False,
                 )
             except requests.exceptions.SSLError as exc:
                 raise ConfigError(
-                    f"the collector's TLS certificate could not be verified ({_short(exc)}); "
-                    "for a municipal CA give --ca-bundle FILE"
+                    f"the collector's TLS certificate could not be verified "
+                    f"({self._short(exc)}); for a municipal CA give --ca-bundle FILE"
                 ) from None
             except (
                 requests.exceptions.InvalidURL,
@@ -176,14 +190,14 @@ class SyncClient:
                 requests.exceptions.InvalidSchema,
             ) as exc:
                 raise ConfigError(
-                    f"the endpoint {self.endpoint!r} is not a usable URL: {exc}"
+                    f"the endpoint {self.endpoint!r} is not a usable URL: {self._short(exc)}"
                 ) from None
             except requests.exceptions.Timeout:
                 last = "the collector did not answer in time"
             except requests.exceptions.ConnectionError as exc:
-                last = f"could not reach the collector ({_short(exc)})"
+                last = f"could not reach the collector ({self._short(exc)})"
             except requests.exceptions.RequestException as exc:
-                last = f"the request failed ({_short(exc)})"
+                last = f"the request failed ({self._short(exc)})"
             else:
                 try:
                     status = response.status_code
@@ -194,7 +208,7 @@ class SyncClient:
                         )
                     if status == 413:
                         raise PayloadTooLarge("the batch is larger than the collector accepts")
-                    if status in RETRY_STATUSES:
+                    if status in RETRY_STATUSES or 500 <= status <= 599:
                         retry_after = _retry_after(response.headers.get("Retry-After"))
                         last = f"the collector answered HTTP {status}"
                     elif response.headers.get(SYNC_HEADER) != SYNC_HEADER_VALUE:
@@ -269,14 +283,24 @@ def _parse_health(payload: Any) -> bool:
     return True
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (seconds form; a date form falls back to backoff)."""
+def _retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds from a Retry-After header, in either form (RFC 9110): seconds or an HTTP date.
+
+    None (plain backoff) when the header is missing or unreadable.
+    """
     if not value:
         return None
     try:
-        return float(value)
+        return max(float(value), 0.0)
     except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
         return None
+    if when.tzinfo is None:  # "-0000" and obsolete forms: HTTP dates are always GMT
+        when = when.replace(tzinfo=UTC)
+    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
 
 
 def _detail(response: requests.Response) -> str:
@@ -288,10 +312,15 @@ def _detail(response: requests.Response) -> str:
 
 
 def _short(exc: BaseException) -> str:
-    """A short reason for a requests error (these never contain request headers)."""
+    """A short reason for a requests error (see :meth:`SyncClient._short` for the token)."""
     text = str(exc)
     for marker in ("Connection refused", "Connection reset", "Name or service not known",
                    "timed out", "certificate verify failed"):  # fmt: skip
         if marker in text:
             return marker.lower()
     return text[:160]
+
+
+def redact(text: str, secret: str) -> str:
+    """``text`` with every occurrence of ``secret`` (a token) replaced by ``***``."""
+    return text.replace(secret, "***") if secret else text

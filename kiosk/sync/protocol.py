@@ -40,3 +40,21 @@ def ids_digest(ids: Iterable[str]) -> str:
         digest.update(record_id.encode("utf-8"))
         digest.update(b"\n")
     return digest.hexdigest()
+
+
+def token_problem(token: str) -> str | None:
+    """Why ``token`` cannot be sent as a bearer token, or None; never quotes the token.
+
+    A token travels in an HTTP header: a stray newline or a non-ASCII character
+    would make the HTTP library fail with an error that quotes the header (the
+    token) or with an uncaught encoding error, so both sides refuse it up front.
+    """
+    if not token:
+        return "the token is empty"
+    if any(not ("!" <= char <= "~") for char in token):
+        return (
+            "the token holds spaces, line breaks or non-ASCII characters; use one line of "
+            "letters, digits and punctuation (e.g. from: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))')"
+        )
+    return None
