@@ -119,3 +119,61 @@ def test_stats_counts_per_survey_and_kind(data_dir, make_record):
     # survey, kind, completed, partial, synced, pending, rejected, suspect
     assert cells == ["gentofte-moedes", "response", "1", "1", "1", "1", "0", "0"]
     assert "3 records, 2 waiting to sync." in out
+
+
+def test_csv_into_a_directory_that_does_not_exist_yet(data_dir, make_record, tmp_path):
+    """`--out results/` (as in the help's example) creates the folder, never a file 'results'."""
+    fill(data_dir, make_record)
+    every = tmp_path / "results"
+    code, _, err = run("export", "--data", str(data_dir), "--format", "csv", "--out", f"{every}/")
+    assert code == 0, err
+    assert sorted(p.name for p in every.iterdir()) == [
+        "gentofte-moedes.csv",
+        "koebenhavnerkonference.csv",
+    ]
+    one = tmp_path / "one" / "deeper"
+    args = ("--format", "csv", "--survey", "koebenhavnerkonference", "--out", f"{one}/")
+    code, _, err = run("export", "--data", str(data_dir), *args)
+    assert code == 0, err
+    assert [p.name for p in one.iterdir()] == ["koebenhavnerkonference.csv"]
+
+
+def test_export_of_a_survey_without_records_warns_and_keeps_the_header(data_dir, make_record):
+    fill(data_dir, make_record)
+    code, out, err = run(
+        "export", "--data", str(data_dir), "--format", "csv", "--survey", "opgaveudvalg-borgermoede"
+    )
+    assert code == 0
+    assert "no records of survey 'opgaveudvalg-borgermoede'" in err
+    assert "gentofte-moedes, koebenhavnerkonference" in err
+    header = out.splitlines()
+    assert len(header) == 1 and header[0].startswith("id,kind,survey_id")
+    # the bundled survey's questions are the columns, as they would be with records
+    assert "rolle" in header[0].split(",")
+
+
+def test_data_dir_from_option_else_environment_else_user_data_dir(
+    tmp_path, make_record, monkeypatch
+):
+    """--data beats $KIOSK_DATA, which beats the platform's user data directory."""
+    import platformdirs
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("KIOSK_DATA", raising=False)
+    user_dir = platformdirs.user_data_path("borgerkiosk", appauthor=False)
+    assert str(user_dir).startswith(str(tmp_path))
+    places = {"user": user_dir, "env": tmp_path / "env", "option": tmp_path / "option"}
+    for name, path in places.items():
+        with RecordStore(path) as store:
+            store.save(make_record(kiosk_id=f"kiosk-{name}"))
+
+    def kiosk_of_export(*args: str) -> str:
+        code, out, err = run("export", *args)
+        assert code == 0, err
+        return json.loads(out)["kiosk_id"]
+
+    assert kiosk_of_export() == "kiosk-user"
+    monkeypatch.setenv("KIOSK_DATA", str(places["env"]))
+    assert kiosk_of_export() == "kiosk-env"
+    assert kiosk_of_export("--data", str(places["option"])) == "kiosk-option"

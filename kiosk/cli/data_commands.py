@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -58,8 +59,11 @@ def survey_question_orders(files: Iterable[Path]) -> dict[str, list[str]]:
 )
 @click.option(
     "--out",
-    type=click.Path(dir_okay=True, path_type=Path),
-    help="File to write (a directory for CSV of several surveys). Default: stdout.",
+    "out_arg",
+    metavar="PATH",
+    type=click.Path(dir_okay=True),
+    help="File to write; for CSV a directory (ending in '/' to create it) gets one file per "
+    "survey. Default: stdout.",
 )
 @click.option("--survey", "survey_id", metavar="ID", help="Only records of this survey.")
 @click.option(
@@ -77,7 +81,7 @@ def survey_question_orders(files: Iterable[Path]) -> dict[str, list[str]]:
 def export(
     data_dir: Path,
     fmt: str,
-    out: Path | None,
+    out_arg: str | None,
     survey_id: str | None,
     include_contact: bool,
     survey_files: tuple[Path, ...],
@@ -97,10 +101,25 @@ def export(
     """
     from kiosk.export import export_csv, export_jsonl
 
+    out = Path(out_arg) if out_arg else None
     store = open_store_or_exit(data_dir)
     with store:
         records = store.records(survey_id=survey_id)
         contacts = store.contacts() if include_contact else None
+        if survey_id is not None and not records:
+            here = sorted({r.get("survey_id", "?") for r in store.records()})
+            click.echo(
+                f"warning: no records of survey {survey_id!r} in {data_dir}"
+                + (f" (it holds {', '.join(here)})" if here else " (it holds no records)"),
+                err=True,
+            )
+    # "results/" names a directory even before it exists: CSV files go inside it
+    if out is not None and out_arg is not None and fmt == "csv" and out_arg.endswith(("/", os.sep)):
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            click.echo(f"Cannot create the directory {out}: {exc.strerror}", err=True)
+            sys.exit(2)
     if fmt == "jsonl":
         with _output(out) as stream:
             count = export_jsonl(records, stream, contacts)
@@ -115,10 +134,12 @@ def export(
         names = ", ".join(sorted(by_survey))
         click.echo(
             f"The data holds records of {len(by_survey)} surveys ({names}); CSV is one file per "
-            "survey: give --survey ID, or --out DIR with an existing directory.",
+            "survey: give --survey ID, or a directory: --out DIR/ (created if missing).",
             err=True,
         )
         sys.exit(2)
+    if survey_id is not None and not by_survey:
+        by_survey[survey_id] = []  # a header alone: an empty result still has its columns
     for sid, rows in sorted(by_survey.items()):
         target = out / f"{sid}.csv" if out is not None and out.is_dir() else out
         with _output(target) as stream:
