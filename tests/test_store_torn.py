@@ -223,3 +223,32 @@ def test_leftover_of_an_interrupted_compaction_is_ignored_quietly(
     assert not (store_dir / "snapshot-000002.json").exists()
     with RecordStore(data_dir) as store:
         assert len(store) == 2 and store.get(later["id"]) == later
+
+
+@pytest.mark.parametrize("name", ["snapshot-000002.json", "snapshot-000002.tmp"])
+def test_snapshot_of_an_interrupted_compaction_cut_at_every_byte_is_ignored(
+    tmp_path: Path, make_record: Make, name: str
+) -> None:
+    """A compaction killed while its snapshot was written, or before its log existed:
+    whatever part of the new snapshot is on disk, the store opens on the last complete state."""
+    source = tmp_path / "source"
+    with RecordStore(source) as store:
+        store.save(make_record(), {"name": "Åse"})
+        store.compact()
+        store.save(make_record(kind="idea", answers={}))
+    expected = state(source)
+    finished = tmp_path / "finished"
+    shutil.copytree(source, finished)
+    with RecordStore(finished) as store:
+        store.compact()
+    full = (finished / "store" / "snapshot-000002.json").read_bytes()
+    for cut in range(len(full) + 1):
+        data_dir = tmp_path / f"cut-{cut}"
+        shutil.copytree(source, data_dir)
+        (data_dir / "store" / name).write_bytes(full[:cut])
+        with RecordStore(data_dir) as store:
+            assert (store.records(), store.contacts()) == expected, f"cut at byte {cut}"
+            assert store.health().problems == [], f"cut at byte {cut}"
+        assert not (data_dir / "store" / name).exists(), "the leftover was not removed"
+        reopen_saves_and_keeps(data_dir, expected, make_record)
+        shutil.rmtree(data_dir)
