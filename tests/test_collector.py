@@ -259,3 +259,37 @@ def test_too_many_concurrent_submissions_is_503_with_retry_after(
         assert len(collector.rows()) == 4
     finally:
         collector.stop()
+
+
+def test_storage_is_sqlite_wal_with_the_record_id_as_primary_key(
+    shared_collector: CollectorProcess,
+) -> None:
+    import sqlite3
+
+    record = kiosk_record("schema", 1)
+    assert post(shared_collector, {"kiosk_id": "schema", "records": [record]}).status_code == 200
+    conn = sqlite3.connect(f"file:{shared_collector.db}?mode=ro", uri=True, timeout=10)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        columns = {row[1]: row for row in conn.execute("PRAGMA table_info(records)")}
+        assert columns["id"][5] == 1  # the primary key, and the only one
+        assert sum(1 for row in columns.values() if row[5]) == 1
+        stored_hash = conn.execute(
+            "SELECT content_hash FROM records WHERE id = ?", (record["id"],)
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    from kiosk.sync.protocol import content_hash
+
+    assert stored_hash == content_hash(record)
+
+
+def test_the_bearer_scheme_is_case_insensitive(shared_collector: CollectorProcess) -> None:
+    record = kiosk_record("scheme", 1)
+    reply = post(
+        shared_collector,
+        {"kiosk_id": "scheme", "records": [record]},
+        {"Authorization": f"bearer {TOKEN}"},
+    )
+    assert reply.status_code == 200
+    assert reply.json()["results"] == [{"id": record["id"], "status": "accepted"}]

@@ -159,3 +159,20 @@ def test_with_nothing_to_send_the_link_is_still_checked(
     assert bad.last_success is None and "cannot be reached" in (bad.last_error or "")
     assert good.last_success is not None and good.last_error is None
     assert bad.pending == good.pending == 0
+
+
+def test_a_token_http_cannot_carry_shows_in_status_without_the_token(
+    tmp_path: Path, shared_collector: CollectorProcess, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with RecordStore(tmp_path) as store:
+        store.save(kiosk_record("bg-badtoken", 1))
+        sync = BackgroundSync(store, shared_collector.url, "line\nSECRET-PART", retry=TINY)
+        sync.start()
+        try:
+            status = sync.sync_now(wait=20)
+        finally:
+            sync.stop()
+    assert status.last_error and "cannot use the token" in status.last_error
+    assert status.pending == 1
+    assert "SECRET" not in status.last_error and "SECRET" not in caplog.text

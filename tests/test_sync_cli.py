@@ -91,7 +91,35 @@ def test_rejected_records_are_listed_kept_and_exit_1(
         assert store.pending_count() == 0
     again = kiosk_sync("--data", str(tmp_path), "--endpoint", shared_collector.url,
                        env_token=TOKEN)  # fmt: skip
-    assert again.returncode == 0 and "synced now:        0" in again.stdout
+    # nothing is sent again, but the flagged records are still not at the collector
+    assert again.returncode == 1 and "synced now:        0" in again.stdout
+    assert "rejected earlier:  2 (still flagged)" in again.stdout
+    assert f"{bad['id']} invalid: survey_hash" in again.stdout
+    assert "Everything is at the collector" not in again.stdout
+
+
+def test_records_flagged_by_the_background_sync_keep_exit_1(
+    tmp_path: Path, shared_collector: CollectorProcess
+) -> None:
+    """The kiosk's background sync flagged a record during the event: closing it must say so."""
+    from kiosk.sync.background import BackgroundSync
+
+    fill(tmp_path, "cli-flagged-bg", 3)
+    with RecordStore(tmp_path) as store:
+        bad = kiosk_record("cli-flagged-bg", 9, survey_hash="not-a-hash")
+        store.save(bad)
+        background = BackgroundSync(store, shared_collector.url, TOKEN, interval=3600)
+        background.start()
+        try:
+            assert background.sync_now(wait=30).pending == 0
+        finally:
+            background.stop()
+        assert store.get(bad["id"])["sync_status"] == "invalid"
+    run = kiosk_sync("--data", str(tmp_path), "--endpoint", shared_collector.url, "--verify",
+                     env_token=TOKEN)  # fmt: skip
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "synced now:        0" in run.stdout and "MATCH" in run.stdout
+    assert f"{bad['id']} invalid: survey_hash" in run.stdout
 
 
 def test_exit_codes_for_network_auth_and_usage(
@@ -261,3 +289,56 @@ def test_tls_is_verified_and_ca_bundle_trusts_a_municipal_ca(
         assert_invariants(collector, data)
     finally:
         collector.stop()
+
+
+def test_a_token_http_cannot_carry_is_refused_and_never_shown(
+    tmp_path: Path, shared_collector: CollectorProcess
+) -> None:
+    fill(tmp_path, "cli-badtoken", 2)
+    for n, token in enumerate(("abc\nSECRET-PART", "tøken€SECRET-PART")):
+        path = tmp_path / f"token-{n}"
+        path.write_text(token, encoding="utf-8")
+        run = kiosk_sync("--data", str(tmp_path), "--endpoint", shared_collector.url,
+                         "--token-file", str(path))  # fmt: skip
+        assert run.returncode == 4, run.stdout + run.stderr
+        assert "cannot use the token" in run.stderr
+        assert "SECRET" not in run.stdout + run.stderr and "Traceback" not in run.stderr
+        serve = subprocess.run(
+            [sys.executable, "-m", "kiosk", "collector", "serve", "--db",
+             str(tmp_path / "c.db"), "--port", str(free_port()), "--token-file", str(path)],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert serve.returncode == 4 and "cannot use the token" in serve.stderr
+        assert "SECRET" not in serve.stdout + serve.stderr
+
+
+def test_progress_bar_on_a_terminal(tmp_path: Path, shared_collector: CollectorProcess) -> None:
+    """On a terminal ``kiosk sync`` draws a rich progress bar (on stderr, gone at the end)."""
+    import pty
+
+    fill(tmp_path, "cli-progress", 60)
+    main, child = pty.openpty()
+    env = {**os.environ, "KIOSK_TOKEN": TOKEN, "COLUMNS": "100", "TERM": "xterm"}
+    env.pop("NO_COLOR", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "sync", "--data", str(tmp_path),
+         "--endpoint", shared_collector.url, "--batch-size", "10"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=child, env=env,
+    )  # fmt: skip
+    os.close(child)
+    seen = b""
+    while True:  # until the child closes the terminal (bounded by the test's timeout)
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # EIO: the child side is closed
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(main)
+    out = proc.communicate(timeout=60)[0].decode()
+    assert proc.returncode == 0, out
+    drawn = seen.decode("utf-8", "replace")
+    assert "Sending" in drawn and "60/60" in drawn
+    assert "━" in drawn  # the bar itself
+    assert "synced now:        60" in out

@@ -18,8 +18,10 @@ TOKEN_ENV = "KIOSK_TOKEN"
 SYNC_EXIT_CODES = """\b
 Exit codes:
   0  everything is at the collector, nothing rejected
-  1  some records were rejected (conflict/invalid; listed, kept, flagged)
-  2  some records remain unsent (network, collector busy or refusing)
+  1  some records are rejected (conflict/invalid; listed, kept, flagged),
+     in this run or an earlier one (the kiosk's background sync)
+  2  some records remain unsent (network, collector busy or refusing,
+     or an unexpected error)
   3  the collector refused the token
   4  bad usage or configuration (endpoint, token file, config, certificate)
   5  --verify: the collector's records of this kiosk differ from the local ones
@@ -62,6 +64,21 @@ def read_token_file(path: Path) -> str:
 
 def resolve_token(token_file: Path | None, config: dict[str, Any], config_path: Path | None) -> str:
     """--token-file, else $KIOSK_TOKEN, else the config's token / token_file. Never printed."""
+    token = _find_token(token_file, config, config_path)
+    _check_token(token)
+    return token
+
+
+def _check_token(token: str) -> None:
+    """Exit 4 for a token HTTP cannot carry (the message never quotes it)."""
+    from kiosk.sync.protocol import token_problem
+
+    problem = token_problem(token)
+    if problem:
+        _fail(f"cannot use the token: {problem}")
+
+
+def _find_token(token_file: Path | None, config: dict[str, Any], config_path: Path | None) -> str:
     if token_file is not None:
         return read_token_file(token_file)
     from_env = os.environ.get(TOKEN_ENV, "").strip()
@@ -216,16 +233,26 @@ def sync(
     verify_results = []
     verify_error: str | None = None
     verify_auth_failed = False
-    with store, client:
-        summary = _run_with_progress(store, client, batch_size, err)
-        if verify and summary.error_kind not in ("auth", "config"):
-            try:
-                verify_results = verify_digest(store, client)
-            except AuthError as exc:
-                verify_error, verify_auth_failed = str(exc), True
-            except SyncError as exc:
-                verify_error = str(exc)
-        totals = _totals(store)
+    try:
+        with store, client:
+            summary = _run_with_progress(store, client, batch_size, err)
+            if verify and summary.error_kind not in ("auth", "config"):
+                try:
+                    verify_results = verify_digest(store, client)
+                except AuthError as exc:
+                    verify_error, verify_auth_failed = str(exc), True
+                except SyncError as exc:
+                    verify_error = str(exc)
+            totals = _totals(store, summary)
+    except Exception as exc:  # a bug or an odd environment: say so, never a traceback
+        from kiosk.sync.client import redact
+
+        _fail(
+            "sync stopped by an unexpected error: "
+            + redact(f"{type(exc).__name__}: {exc}", token)[:300]
+            + "; records not confirmed by the collector stay pending, run kiosk sync again",
+            2,
+        )
     _print_summary(out, data_dir, summary, verify, verify_results, verify_error)
     code = summary.exit_code
     mismatch = verify and (verify_error is not None or any(not v.match for v in verify_results))
@@ -293,7 +320,13 @@ def _print_summary(
         out.print(f"    {rejection.id} {rejection.status}: {rejection.reason}", markup=False)
     if len(summary.rejected) > 50:
         out.print(f"    ... and {len(summary.rejected) - 50} more (see kiosk stats)")
-    if summary.rejected:
+    if summary.rejected_before:
+        out.print(f"  rejected earlier:  {len(summary.rejected_before)} (still flagged)")
+        for rejection in summary.rejected_before[:50]:
+            out.print(f"    {rejection.id} {rejection.status}: {rejection.reason}", markup=False)
+        if len(summary.rejected_before) > 50:
+            out.print(f"    ... and {len(summary.rejected_before) - 50} more (see kiosk stats)")
+    if summary.rejected or summary.rejected_before:
         out.print(
             "  Rejected records stay in the kiosk's data, flagged; nothing was deleted.",
             markup=False,
@@ -317,18 +350,24 @@ def _print_summary(
                     "synced (run kiosk sync again; if it stays, compare the exports)",
                     markup=False,
                 )
-    if not summary.error and not summary.remaining and not summary.rejected and not verify_error:
+    if summary.exit_code == 0 and not verify_error and all(v.match for v in verify_results):
         out.print("Everything is at the collector.")
 
 
-def _totals(store: Any) -> dict[str, Any]:
-    """The whole data directory's counts (not just this run's), for the after-event table."""
+def _totals(store: Any, summary: Any) -> dict[str, Any]:
+    """The whole data directory's counts (not just this run's), for the after-event table.
+
+    Also puts records flagged by earlier runs into ``summary.rejected_before``.
+    """
     from kiosk.store import StoreError
+    from kiosk.sync.runner import flagged
 
     try:
         records = store.records()
     except StoreError:
         return {}
+    this_run = {rejection.id for rejection in summary.rejected}
+    summary.rejected_before = [r for r in flagged(store, records) if r.id not in this_run]
     return {
         "records": len(records),
         "synced": sum(1 for r in records if r.get("synced_at")),
@@ -353,6 +392,9 @@ def _write_summary_json(
         "already_there": summary.already_there,
         "rejected": [
             {"id": r.id, "status": r.status, "reason": r.reason} for r in summary.rejected
+        ],
+        "rejected_before": [
+            {"id": r.id, "status": r.status, "reason": r.reason} for r in summary.rejected_before
         ],
         "remaining": summary.remaining,
         "error": summary.error,
@@ -383,13 +425,15 @@ def collector() -> None:
 
 
 def _collector_token(token_file: Path | None) -> str:
+    """The token kiosks must send; one a kiosk can send at all (see ``token_problem``)."""
     if token_file is not None:
-        return read_token_file(token_file)
-    from_env = os.environ.get(TOKEN_ENV, "").strip()
-    if from_env:
-        return from_env
-    _fail(f"the collector needs a token: give --token-file FILE or set {TOKEN_ENV}")
-    raise AssertionError  # unreachable
+        token = read_token_file(token_file)
+    else:
+        token = os.environ.get(TOKEN_ENV, "").strip()
+        if not token:
+            _fail(f"the collector needs a token: give --token-file FILE or set {TOKEN_ENV}")
+    _check_token(token)
+    return token
 
 
 @collector.command()

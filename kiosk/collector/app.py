@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, ValidationError
 from kiosk.collector.limits import BodyLimitMiddleware, SyncHeaderMiddleware
 from kiosk.collector.storage import CollectorBusy, CollectorStorage
 from kiosk.records import RecordModel
-from kiosk.sync.protocol import DIGEST_ROUTE, HEALTH_PATH, SUBMISSIONS_PATH
+from kiosk.sync.protocol import DIGEST_ROUTE, HEALTH_PATH, SUBMISSIONS_PATH, token_problem
 
 log = logging.getLogger("kiosk.collector")
 
@@ -62,8 +62,9 @@ def create_app(
     max_concurrent: int = DEFAULT_MAX_CONCURRENT,
 ) -> FastAPI:
     """The collector application over ``storage``, accepting requests bearing ``token``."""
-    if not token:
-        raise ValueError("the collector needs a token")
+    problem = token_problem(token)
+    if problem:
+        raise ValueError(f"the collector cannot use this token: {problem}")
     expected = token.encode("utf-8")
     slots = threading.BoundedSemaphore(max_concurrent)
     app = FastAPI(
@@ -74,9 +75,10 @@ def create_app(
 
     def check_token(authorization: Annotated[str | None, Header()] = None) -> None:
         given = b""
-        if authorization and authorization.startswith("Bearer "):
-            given = authorization[len("Bearer ") :].strip().encode("utf-8")
-        if not hmac.compare_digest(given, expected):
+        scheme, _, credentials = (authorization or "").partition(" ")
+        if scheme.lower() == "bearer":  # auth schemes are case-insensitive (RFC 9110 11.1)
+            given = credentials.strip().encode("utf-8", "replace")
+        if not hmac.compare_digest(given, expected):  # constant time: no guessing by timing
             raise HTTPException(
                 status_code=401,
                 detail="missing or wrong token",

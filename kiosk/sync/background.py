@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from kiosk.records import now_iso
 from kiosk.store import RecordStore
-from kiosk.sync.client import RetryPolicy, SyncClient
+from kiosk.sync.client import RetryPolicy, SyncClient, redact
 from kiosk.sync.runner import DEFAULT_BATCH_SIZE, sync_store
 
 log = logging.getLogger("kiosk.sync")
@@ -52,6 +52,7 @@ class BackgroundSync:
         nudge_delay: float = NUDGE_DELAY_S,
     ) -> None:
         self._store = store
+        self._token = token  # only to blank it out of unexpected error messages
         self._client = SyncClient(
             endpoint,
             token,
@@ -165,9 +166,10 @@ class BackgroundSync:
                     self._last_success = now_iso()
                     self._last_error = None
         except Exception as exc:  # never let the sync thread die
-            log.exception("background sync round failed")
+            reason = redact(f"{type(exc).__name__}: {exc}", self._token)
+            log.error("background sync round failed: %s", reason)
             with self._lock:
-                self._last_error = f"{now_iso()}: {type(exc).__name__}: {exc}"
+                self._last_error = f"{now_iso()}: {reason}"
         finally:
             with self._round_done:
                 self._syncing = False

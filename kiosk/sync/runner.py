@@ -23,7 +23,7 @@ from kiosk.sync.client import (
     SyncError,
     TransientError,
 )
-from kiosk.sync.protocol import ids_digest
+from kiosk.sync.protocol import REJECTED_STATUSES, ids_digest
 from kiosk.sync.summary import Rejection, SyncSummary, VerifyResult
 
 log = logging.getLogger("kiosk.sync")
@@ -133,6 +133,16 @@ def verify(store: RecordStore, client: SyncClient) -> list[VerifyResult]:
             )
         )
     return out
+
+
+def flagged(store: RecordStore, records: list[dict[str, Any]] | None = None) -> list[Rejection]:
+    """Every record of the store flagged ``conflict``/``invalid``, whichever run flagged it."""
+    rows = store.records() if records is None else records
+    return [
+        Rejection(r["id"], r["sync_status"], r.get("sync_error") or r["sync_status"])
+        for r in rows
+        if r.get("sync_status") in REJECTED_STATUSES and not r.get("synced_at")
+    ]
 
 
 def _stop(summary: SyncSummary, kind: str, exc: BaseException) -> None:

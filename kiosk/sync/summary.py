@@ -32,6 +32,9 @@ class SyncSummary:
     error: str | None = None
     error_kind: str | None = None  # "auth", "config", "network", "refused", "store"
     skipped: list[str] = field(default_factory=list)
+    #: Records flagged by an earlier run (the kiosk's background sync, an earlier
+    #: ``kiosk sync``): not at the collector either, so they keep the exit code at 1.
+    rejected_before: list[Rejection] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -41,7 +44,7 @@ class SyncSummary:
             return EXIT_USAGE
         if self.remaining or self.error:
             return EXIT_REMAINING
-        if self.rejected:
+        if self.rejected or self.rejected_before:
             return EXIT_REJECTED
         return EXIT_OK
 
