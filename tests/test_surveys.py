@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
-from kiosk.survey import load_survey, validate_file
+from kiosk.survey import load_survey, survey_hash, validate_file
 from kiosk.survey.model import QUESTION_TYPES, Survey, localize
 
 SURVEYS_DIR = Path(__file__).resolve().parent.parent / "surveys"
@@ -108,3 +111,25 @@ def test_gentofte_contact_consent_and_followup(gentofte: Survey) -> None:
 def test_copenhagen_conference_asks_two_questions() -> None:
     survey = load_survey(SURVEYS_DIR / "koebenhavnerkonference.yaml")
     assert len(survey.questions) == 2
+
+
+def test_survey_hash_follows_the_content_not_the_layout(tmp_path: Path) -> None:
+    """Records carry the hash of the definition they were answered against: comments and
+    layout do not change it, a changed text does."""
+    path = SURVEYS_DIR / "koebenhavnerkonference.yaml"
+    original = survey_hash(load_survey(path))
+    assert re.fullmatch(r"[0-9a-f]{64}", original)
+
+    relaid = tmp_path / "relaid.yaml"  # same content: flow style, no comments, other key order
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    relaid.write_text(
+        json.dumps(dict(reversed(list(data.items()))), ensure_ascii=False), encoding="utf-8"
+    )
+    assert survey_hash(load_survey(relaid)) == original
+
+    changed = tmp_path / "changed.yaml"
+    data["questions"][0]["text"] = {"da": "Ny tekst", "en": "New text"}
+    changed.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert survey_hash(load_survey(changed)) != original
+    hashes = {survey_hash(load_survey(p)) for p in SURVEY_FILES}
+    assert len(hashes) == len(SURVEY_FILES)
