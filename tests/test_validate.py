@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from kiosk.cli import cli
 from kiosk.survey import SurveyError, load_survey, validate_file
 from kiosk.survey.loader import validate_text
+from kiosk.survey.model import QUESTION_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 GENTOFTE = ROOT / "surveys" / "gentofte-moedes.yaml"
@@ -627,6 +628,12 @@ def test_the_documented_examples_are_true(in_tmp: Path) -> None:
     blocks = re.findall(r"```yaml\n(.*?)```", doc, re.DOTALL)
     complete = validate_text(blocks[0], "example.yaml")
     assert [str(p) for p in complete.problems] == []
+    assert complete.survey is not None
+    shown = complete.survey.questions
+    assert {q.type for q in shown} == set(QUESTION_TYPES), "the complete example misses a type"
+    conditions = [q.show_if for q in shown if q.show_if is not None]
+    assert {c.in_ is not None for c in conditions} == {True, False}, "equals and in, both"
+    assert complete.survey.ideas is not None and complete.survey.followup is not None
     (broken,) = [b for b in blocks if "singel_choice" in b]
     Path("borgermoede.yaml").write_text(broken, encoding="utf-8")
     result = run_cli("validate", "borgermoede.yaml")
