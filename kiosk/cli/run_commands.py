@@ -218,6 +218,18 @@ def _open_store(data_dir: Path) -> Any:
 @click.option("--theme", type=click.Choice(THEMES), help="Colour theme.")
 @click.option("--idle-timeout", type=click.FloatRange(min=0, min_open=True), metavar="S")
 @click.option("--idle-grace", type=click.FloatRange(min=0, min_open=True), metavar="S")
+@click.option(
+    "--suspect-seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="S",
+    help="A survey finished faster than this is saved as suspect (default 3).",
+)
+@click.option(
+    "--thanks-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="S",
+    help="Seconds the thank-you screen stays (default 15).",
+)
 @click.option("--pin", "pin", help="Organiser PIN (stored only as a salted hash).")
 @click.option("--no-pin", is_flag=True, help="No PIN: the kiosk runs in DEMO mode.")
 @click.option("--sync-endpoint", help="Collector URL for background sync.")
@@ -232,13 +244,18 @@ def init(
     theme: str | None,
     idle_timeout: float | None,
     idle_grace: float | None,
+    suspect_seconds: float | None,
+    thanks_timeout: float | None,
     pin: str | None,
     no_pin: bool,
     sync_endpoint: str | None,
     sync_token_file: str | None,
     force: bool,
 ) -> None:
-    """Write a kiosk configuration file from flags, asking for what is missing."""
+    """Write a kiosk configuration file from flags, asking for what is missing.
+
+    The file holds every setting, defaults included, so it can be read and edited by hand.
+    """
     if output.exists() and not force:
         click.echo(f"Error: {output} exists; use --force to overwrite it.", err=True)
         sys.exit(1)
@@ -255,14 +272,17 @@ def init(
             show_default=False,
         )
     base = output.resolve().parent
+    defaults = KioskConfig()
     values: dict[str, Any] = {
         "kiosk_id": kiosk_id,
         "surveys": [_relative(Path(s), base) for s in surveys],
         "data": _relative(Path(data), base) if data else None,
         "lang": lang,
-        "theme": theme,
-        "idle_timeout": idle_timeout,
-        "idle_grace": idle_grace,
+        "theme": theme or defaults.theme,
+        "idle_timeout": idle_timeout or defaults.idle_timeout,
+        "idle_grace": idle_grace or defaults.idle_grace,
+        "suspect_seconds": suspect_seconds or defaults.suspect_seconds,
+        "thanks_timeout": thanks_timeout or defaults.thanks_timeout,
         "admin_pin_hash": hash_pin(pin) if pin else None,
     }
     sync = {"endpoint": sync_endpoint, "token_file": sync_token_file}

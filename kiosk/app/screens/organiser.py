@@ -1,4 +1,8 @@
-"""The organiser's first screen: counts, store health, sync, and the only way to quit."""
+"""The organiser's first screen: counts, store health, sync, and the only way to quit.
+
+Left alone, it closes itself after the kiosk's idle time (``idle_timeout`` plus
+``idle_grace``), so an organiser who walks away does not leave Quit to the next visitor.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.timer import Timer
 from textual.widgets import Static
 
 from kiosk.app.screens.base import KioskScreen
@@ -39,6 +44,16 @@ class OrganiserScreen(KioskScreen):
     def on_mount(self) -> None:
         self.refresh_figures()
         self.query_one("#organiser-back").focus(scroll_visible=False)
+        kiosk = self.kiosk
+        self._idle: Timer = self.set_timer(kiosk.idle_timeout + kiosk.idle_grace, self._left)
+
+    def _left(self) -> None:
+        if self.is_current:
+            self.dismiss()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        super().on_mouse_down(event)
+        self._idle.reset()
 
     def refresh_figures(self) -> None:
         kiosk = self.kiosk
@@ -105,6 +120,7 @@ class OrganiserScreen(KioskScreen):
         )
 
     def on_key(self, event: events.Key) -> None:
+        self._idle.reset()
         if event.key == "escape":
             event.stop()
             self.dismiss()

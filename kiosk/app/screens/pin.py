@@ -1,10 +1,16 @@
-"""The organiser PIN prompt; five wrong PINs lock it for 60 seconds (see PinGate)."""
+"""The organiser PIN prompt; five wrong PINs lock it for 60 seconds (see PinGate).
+
+Left alone, the prompt closes itself after the kiosk's idle time (``idle_timeout`` plus
+``idle_grace``): a prompt opened in the middle of a visit and walked away from must not
+keep that visit, behind a Cancel, from the kiosk's idle reset.
+"""
 
 from __future__ import annotations
 
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from kiosk.app.screens.base import KioskModal
@@ -28,9 +34,27 @@ class PinScreen(KioskModal):
 
     def on_mount(self) -> None:
         self.query_one("#pin-input", Input).focus()
+        kiosk = self.kiosk
+        self._idle: Timer = self.set_timer(kiosk.idle_timeout + kiosk.idle_grace, self._left)
+
+    def _left(self) -> None:
+        if self.is_current:
+            self.dismiss(False)
+
+    def _active(self) -> None:
+        self._idle.reset()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._active()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        super().on_mouse_down(event)
+        self._active()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self._active()
         result = self.kiosk.pin_gate.attempt(event.value)
         event.input.value = ""
         message = self.query_one("#pin-message", Static)
@@ -42,6 +66,7 @@ class PinScreen(KioskModal):
             message.update(self.t("pin.wrong", left=result.tries_left))
 
     def on_key(self, event: events.Key) -> None:
+        self._active()
         if event.key == "escape":
             event.stop()
             self.dismiss(False)
