@@ -17,6 +17,7 @@ from test_app_questions import keys, running, wait_for
 
 from kiosk.app.screens.organiser import OrganiserScreen
 from kiosk.app.screens.pin import PinScreen
+from kiosk.app.screens.still_there import StillThereScreen
 from kiosk.app.screens.welcome import WelcomeScreen
 from kiosk.cli import cli
 from kiosk.config import KioskConfig, PinCheck, hash_pin, load_config
@@ -75,3 +76,21 @@ def test_init_writes_every_setting_with_its_default(tmp_path: Path) -> None:
     assert "admin_pin_hash" not in written
     config = load_config(out)
     assert (config.suspect_seconds, config.idle_grace) == (5.0, 20.0)
+
+
+async def test_idle_prompt_covered_by_the_pin_prompt_still_resets(tmp_path: Path) -> None:
+    pin = PinCheck(pin_hash=hash_pin("2468"))
+    async with running(tmp_path, idle_timeout=0.3, idle_grace=0.3, pin=pin) as (
+        app,
+        pilot,
+        store,
+    ):
+        await keys(pilot, "1", "enter", "3")
+        await wait_for(pilot, lambda: isinstance(app.screen, StillThereScreen))
+        await keys(pilot, "ctrl+o")  # the PIN prompt covers "are you still there?"
+        assert isinstance(app.screen, PinScreen)
+        # the grace runs out under the PIN prompt; the prompt then closes by itself
+        await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen))
+        assert len(app.screen_stack) == 1
+        (record,) = store.records()
+        assert record["completed"] is False and record["answers"] == {"where": "away"}
