@@ -172,30 +172,43 @@ class KioskApp(App[None]):
         return self.pin_gate.demo
 
     def start_options(self) -> list[StartOption]:
-        """The welcome screen's start buttons; issue 4 appends idea-card options here."""
+        """The welcome screen's start buttons: each survey, then each survey's idea card."""
+        from kiosk.app.survey_preview import has_ideas
         from kiosk.app.text import localize
 
-        return [
+        options = [
             StartOption("response", index, localize(survey.title, self.lang))
             for index, survey in enumerate(self.surveys)
         ]
+        with_ideas = [i for i, survey in enumerate(self.surveys) if has_ideas(survey)]
+        for index in with_ideas:
+            label = self.t("welcome.ideas")
+            if len(with_ideas) > 1:
+                label = f"{label}: {localize(self.surveys[index].title, self.lang)}"
+            options.append(StartOption("idea", index, label))
+        return options
 
     def body_for_step(self, step: Step, value: AnswerValue | None) -> AnswerBody:
-        """The answer widget of a step; issue 4 handles its own Step types here."""
+        """The answer widget of a step: its question's type, or the widget the step names."""
         if isinstance(step, QuestionStep):
             from kiosk.app.widgets.bodies import body_for
 
-            return body_for(step.question, value, self.t, self.lang)
+            return body_for(step.question, value, self.t, self.lang, step.widget)
         raise TypeError(f"no widget for step {type(step).__name__}")
 
     def fill_followup(self, slot: FollowupSlot, survey: Any, record: dict[str, Any]) -> None:
         """The follow-up QR code, reference code and text, when the survey has a follow-up URL."""
+        from textual.widgets import Static
+
         from kiosk.app.text import localize
         from kiosk.app.widgets.qr_code import FollowupCode
         from kiosk.refs import followup_url
 
         ref = record.get("ref")
-        if survey.followup is None or not ref:
+        if not ref:
+            return
+        if survey.followup is None:  # an idea card of a survey without a follow-up link
+            slot.show(Static(f"{self.t('idea.ref')}: {ref}", id="ref-only", markup=False))
             return
         caption = localize(survey.followup.text, self.lang, survey.default_language)
         slot.show(FollowupCode(followup_url(survey.followup.url, ref), ref, caption))
@@ -229,8 +242,13 @@ class KioskApp(App[None]):
         await self.push_screen(QuestionScreen(flow, survey))
 
     def new_flow(self, option: StartOption) -> VisitFlow:
-        """A fresh flow for a start option; issue 4 builds the idea flow for kind 'idea'."""
-        return survey_flow(self.surveys[option.survey_index])
+        """A fresh flow for a start option: a survey's questions, or its idea card."""
+        survey = self.surveys[option.survey_index]
+        if option.kind == "idea":
+            from kiosk.app.idea_flow import idea_flow
+
+            return idea_flow(survey, self.t)
+        return survey_flow(survey)
 
     async def on_question_screen_finished(self, message: QuestionScreen.Finished) -> None:
         visit = self._visit_screen()
@@ -245,7 +263,7 @@ class KioskApp(App[None]):
         record = self.saver.build(
             flow, survey, self.hashes[index], self.lang, completed=True, **extra
         )
-        outcome = self.saver.save(record)
+        outcome = self.saver.save(record, contact=flow.contact())
         timeout = self.settings.thanks_timeout
         from kiosk.app.screens.thanks import ApologyScreen, ThanksScreen
 
@@ -312,9 +330,13 @@ class KioskApp(App[None]):
         await self.abandon_visit()
 
     async def abandon_visit(self) -> None:
-        """Save what was answered as a partial record (if anything), then reset."""
+        """Save what was answered as a partial record (if anything), then reset.
+
+        Contact details are never kept from an abandoned idea card: the visitor did not
+        finish giving them.
+        """
         visit = self._visit_screen()
-        if visit is not None and visit.flow.answered_any():
+        if visit is not None and visit.flow.worth_saving():
             index = self.surveys.index(visit.survey)
             record = self.saver.build(
                 visit.flow, visit.survey, self.hashes[index], self.lang, completed=False

@@ -4,8 +4,8 @@ No Textual here, so every rule (what is visible, what may be skipped, what is sa
 is tested without a screen, and the UI only draws :attr:`VisitFlow.current`.
 
 A flow is a list of :class:`Step`. Survey questions are :class:`QuestionStep`; the idea
-card (issue 4) adds its own Step subclasses (theme, title and description, consent,
-contact) and builds a flow with :func:`build_idea_flow`-style helpers of its own.
+card (:mod:`kiosk.app.idea_flow`) adds steps whose values go into the record's ``idea`` or
+the visitor's contact details rather than into ``answers`` (:attr:`Step.part`).
 """
 
 from __future__ import annotations
@@ -41,6 +41,11 @@ class Step:
     counted: bool = True
     #: Whether the step ends with one tap (a choice), so a pick also moves on.
     single_answer: bool = False
+    #: Where the value goes: the record's ``answers``, or (idea cards) its ``idea``, the
+    #: consent, or the contact details kept apart from the record.
+    part: Literal["answers", "idea", "consent", "contact"] = "answers"
+    #: The answer widget, when not the one of the question's type (idea cards).
+    widget: str | None = None
 
     def visible(self, answers: dict[str, AnswerValue]) -> bool:
         return True
@@ -188,13 +193,29 @@ class VisitFlow:
         return True
 
     # -- what is saved -------------------------------------------------------------------
-    def answers_to_save(self) -> dict[str, AnswerValue]:
-        """Answers of visible steps only: an answer a changed show_if hid is not saved."""
-        visible_ids = {s.id for s in self.visible_steps()}
+    def values_of(self, part: str) -> dict[str, AnswerValue]:
+        """Values of the visible steps of one part: a value a changed show_if hid is dropped."""
+        visible_ids = {s.id for s in self.visible_steps() if s.part == part}
         return {k: v for k, v in self.answers.items() if k in visible_ids and not is_empty(v)}
+
+    def answers_to_save(self) -> dict[str, AnswerValue]:
+        """The record's ``answers``: visible questions only."""
+        return self.values_of("answers")
 
     def answered_any(self) -> bool:
         return bool(self.answers_to_save())
+
+    def worth_saving(self) -> bool:
+        """Whether an abandoned visit leaves a partial record (something was answered)."""
+        return self.answered_any()
+
+    def record_fields(self) -> dict[str, Any]:
+        """Fields of the record beyond the answers (an idea card adds ``idea``)."""
+        return {}
+
+    def contact(self) -> dict[str, str] | None:
+        """Contact details the visitor consented to give, stored apart; None without."""
+        return None
 
     def elapsed(self) -> float:
         return self.clock() - self._started

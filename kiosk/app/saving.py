@@ -69,6 +69,7 @@ class RecordSaver:
             completed=completed,
             answers=flow.answers_to_save(),
             suspect=True if suspect else None,
+            **flow.record_fields(),
             **extra,
         )
 

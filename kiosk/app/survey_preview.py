@@ -2,9 +2,10 @@
 
 Validating a survey means importing the pydantic models, about a third of the kiosk's
 cold start. A survey file that validated before, byte for byte the same (SHA-256), gets its
-title, intro and languages from ``DATA/survey-previews.json``; the full survey is loaded
-right after the first screen is drawn. A changed or new file is validated before the
-screen opens, as always, so a broken file still stops ``kiosk run`` with its problems.
+title, intro, languages and whether it has idea cards from ``DATA/survey-previews.json``;
+the full survey is loaded right after the first screen is drawn. A changed or new file is
+validated before the screen opens, as always, so a broken file still stops ``kiosk run``
+with its problems.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class SurveyPreview:
     title: str | dict[str, str]
     intro: str | dict[str, str]
     languages: list[str]
+    has_ideas: bool
 
     def load(self) -> Any:
         """The full, validated survey (raises SurveyError if the file broke since)."""
@@ -63,6 +65,7 @@ class PreviewCache:
                 title=entry["title"],
                 intro=entry["intro"],
                 languages=list(entry["languages"]),
+                has_ideas=bool(entry["has_ideas"]),
             )
         except (OSError, KeyError, TypeError):
             return None
@@ -76,6 +79,7 @@ class PreviewCache:
             "title": survey.title,
             "intro": survey.intro,
             "languages": list(survey.languages),
+            "has_ideas": has_ideas(survey),
         }
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,6 +88,13 @@ class PreviewCache:
             os.replace(tmp, self.path)
         except OSError:
             pass
+
+
+def has_ideas(survey: SurveyPreview | Any) -> bool:
+    """Whether the welcome screen offers an idea card for this survey (or its preview)."""
+    if isinstance(survey, SurveyPreview):
+        return survey.has_ideas
+    return survey.ideas is not None
 
 
 def _digest(path: Path) -> str:

@@ -83,8 +83,9 @@ class QuestionScreen(KioskScreen):
         number, total = flow.progress()
         body = self._bodies.get(id(step))
         with self.app.batch_update():
+            progress_key = "idea.progress" if flow.kind == "idea" else "question.progress"
             self.query_one("#progress", Static).update(
-                self.t("question.progress", number=number, total=total) if number else ""
+                self.t(progress_key, number=number, total=total) if number else ""
             )
             self.query_one("#question-text", Static).update(localize(question.text, lang))
             help_text = localize(getattr(question, "help", None), lang)
@@ -205,3 +206,7 @@ class QuestionScreen(KioskScreen):
     async def on_answer_body_submitted(self, event: AnswerBody.Submitted) -> None:
         event.stop()
         await self.go_next()
+
+    def on_answer_body_leave_field(self, event: AnswerBody.LeaveField) -> None:
+        event.stop()
+        self.query_one("#next", NavButton).focus(scroll_visible=False)

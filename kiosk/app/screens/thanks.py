@@ -54,7 +54,8 @@ class ThanksScreen(TimedScreen):
     def compose(self) -> ComposeResult:
         lang = self.kiosk.lang
         with Center(id="thanks-box"), Vertical(id="thanks-inner"):
-            yield Static(self.t("thanks.title"), id="thanks-title")
+            title = "idea.thanks_title" if self.record.get("kind") == "idea" else "thanks.title"
+            yield Static(self.t(title), id="thanks-title")
             yield Static(localize(self.survey.thanks, lang), id="thanks-text", markup=False)
             yield FollowupSlot()
             yield Static(self.t("thanks.hint"), classes="hint")

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Input, Static
+from textual.widgets import Input, Static, TextArea
 
 from kiosk.app.flow import AnswerValue
 from kiosk.app.text import localize
@@ -47,6 +48,9 @@ class AnswerBody(Vertical):
     class Submitted(Message):
         """Enter in a text or number field: move on."""
 
+    class LeaveField(Message):
+        """Tab in a multi-line field (where Enter is a new line): focus Next."""
+
     def __init__(self, question: Any, value: AnswerValue | None, t: Translator, lang: str) -> None:
         super().__init__(classes="answer-body")
         self.question = question
@@ -64,7 +68,7 @@ class AnswerBody(Vertical):
     def focus_first(self) -> bool:
         """Focus the text field, if any; options are not focused up front, so nothing looks
         chosen before the visitor chooses (and Enter skips an unanswered question)."""
-        for widget in self.query(Input):
+        for widget in self.query("Input, TextArea"):
             widget.focus(scroll_visible=False)
             return True
         return False
@@ -124,6 +128,13 @@ class YesNoBody(OptionsBody):
 
     def options(self) -> list[tuple[str, AnswerValue]]:
         return [(self.t("question.yes"), True), (self.t("question.no"), False)]
+
+
+class ConsentBody(YesNoBody):
+    """Yes or no to being contacted, in words that say what yes means."""
+
+    def options(self) -> list[tuple[str, AnswerValue]]:
+        return [(self.t("idea.consent_yes"), True), (self.t("idea.consent_no"), False)]
 
 
 class ScaleBody(OptionsBody):
@@ -260,6 +271,51 @@ class NumberBody(AnswerBody):
         self.post_message(self.Submitted())
 
 
+class TextAreaBody(AnswerBody):
+    """A multi-line text (an idea's description) with a character counter.
+
+    Enter starts a new line, so Tab leaves the field for Next (and Enter there moves on).
+    The length limit is kept by trimming what goes past it: TextArea has no max length.
+    """
+
+    def compose(self) -> ComposeResult:
+        yield TextArea(
+            str(self.value or ""),
+            soft_wrap=True,
+            tab_behavior="focus",
+            show_line_numbers=False,
+            id="answer-area-input",
+        )
+        yield Static(self._counter(str(self.value or "")), id="char-count", classes="hint")
+        if _touch(self):
+            yield OnScreenKeyboard("text", labels=keyboard_labels(self.t), multiline=True)
+
+    def _counter(self, text: str) -> str:
+        return self.t("question.characters", count=len(text), max=self.question.max_length)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        area, limit = event.text_area, self.question.max_length
+        if len(area.text) > limit:
+            document = area.document
+            area.delete(document.get_location_from_index(limit), document.end)
+            return  # the delete posts another Changed
+        self.query_one("#char-count", Static).update(self._counter(area.text))
+        cleaned = clean_text(area.text, limit, multiline=True)
+        self.value = cleaned if cleaned.strip() else None
+        self.post_message(self.Changed(self.value))
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "tab" and isinstance(self.screen.focused, TextArea):
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.LeaveField())
+
+    def on_on_screen_keyboard_next(self, event: OnScreenKeyboard.Next) -> None:
+        event.stop()
+        self.post_message(self.Submitted())
+
+
 def _touch(body: AnswerBody) -> bool:
     """Whether the kiosk runs with ``--touch``: text and number fields get a keyboard."""
     settings = getattr(body.app, "settings", None)
@@ -274,6 +330,8 @@ class InfoBody(AnswerBody):
 
 
 BODIES: dict[str, type[AnswerBody]] = {
+    "consent": ConsentBody,
+    "area": TextAreaBody,
     "single_choice": ChoiceBody,
     "multiple_choice": MultiChoiceBody,
     "scale": ScaleBody,
@@ -284,6 +342,12 @@ BODIES: dict[str, type[AnswerBody]] = {
 }
 
 
-def body_for(question: Any, value: AnswerValue | None, t: Translator, lang: str) -> AnswerBody:
-    """The answer area for a question of any type in the survey format."""
-    return BODIES[question.type](question, value, t, lang)
+def body_for(
+    question: Any,
+    value: AnswerValue | None,
+    t: Translator,
+    lang: str,
+    widget: str | None = None,
+) -> AnswerBody:
+    """The answer area for a question of any type, or the ``widget`` a step asks for."""
+    return BODIES[widget or question.type](question, value, t, lang)
