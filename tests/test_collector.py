@@ -135,6 +135,7 @@ def test_body_over_the_limit_is_413(tmp_path: Path, token_file: Path) -> None:
         records = [kiosk_record("big", n) for n in range(30)]
         response = post(collector, {"kiosk_id": "big", "records": records})
         assert response.status_code == 413
+        assert response.raw.headers.getlist(SYNC_HEADER) == ["1"]  # once, not "1, 1"
         assert collector.rows() == {}
         small = post(collector, {"kiosk_id": "big", "records": records[:2]})
         assert small.status_code == 200

@@ -350,3 +350,18 @@ def test_a_token_http_cannot_carry_is_a_config_error_that_never_quotes_it(
         assert "token" in (summary.error or "") and "SECRET" not in (summary.error or "")
     with RecordStore(tmp_path) as store:
         assert store.pending_count() == len(ids)
+
+
+def test_a_single_record_over_the_limit_is_skipped_kept_pending_and_reported(
+    tmp_path: Path, shared_collector: CollectorProcess, proxy: FaultProxy
+) -> None:
+    ids = fill(tmp_path, "onetoolarge", 1)
+    proxy.queue(answer(413, b"too large"))
+    summary = run_sync(tmp_path, proxy.url)
+    assert summary.skipped == ids and summary.remaining == 1 and summary.exit_code == 2
+    assert "body limit" in (summary.error or "")
+    assert len(proxy.submissions()) == 1  # skipped for this run, not retried forever
+    with RecordStore(tmp_path) as store:
+        assert store.pending_count() == 1
+    assert run_sync(tmp_path, proxy.url).synced == 1
+    assert_invariants(shared_collector, tmp_path)

@@ -95,10 +95,14 @@ class SyncHeaderMiddleware:
             await self.app(scope, receive, send)
             return
 
+        name = SYNC_HEADER.lower().encode()
+
         async def marked(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((SYNC_HEADER.lower().encode(), SYNC_HEADER_VALUE.encode()))
+                # exactly once: an inner answer (the 413) may carry it already, and a
+                # repeated header reads as "1, 1", which a client rightly does not trust
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != name]
+                headers.append((name, SYNC_HEADER_VALUE.encode()))
                 message["headers"] = headers
             await send(message)
 
