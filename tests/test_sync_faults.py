@@ -365,3 +365,28 @@ def test_a_single_record_over_the_limit_is_skipped_kept_pending_and_reported(
         assert store.pending_count() == 1
     assert run_sync(tmp_path, proxy.url).synced == 1
     assert_invariants(shared_collector, tmp_path)
+
+
+def test_a_200_without_a_result_for_every_record_is_not_a_receipt(
+    tmp_path: Path, shared_collector: CollectorProcess, proxy: FaultProxy
+) -> None:
+    """Marker header and JSON, but results missing, unknown or for other ids: nothing counts."""
+    import json
+
+    ids = fill(tmp_path, "malformed", 4)
+    marked = {"X-Borgerkiosk-Sync": "1", "Content-Type": "application/json"}
+    replies = [
+        {"results": []},
+        {"results": [{"id": i, "status": "accepted"} for i in ids[:3]]},
+        {"results": [{"id": i, "status": "stored"} for i in ids]},
+        {"results": [{"id": i + "x", "status": "accepted"} for i in ids]},
+        {"results": [{"id": ids[0], "status": "accepted"}] * 4},
+    ]
+    proxy.queue(*[answer(200, json.dumps(r).encode(), **marked) for r in replies])
+    summary = run_sync(tmp_path, proxy.url, retry=RetryPolicy(5, 0.01, 0.02))
+    assert summary.synced == 0 and summary.remaining == 4
+    assert "not well-formed" in (summary.error or "")
+    with RecordStore(tmp_path) as store:
+        assert store.pending_count() == 4
+    assert run_sync(tmp_path, proxy.url).synced == 4
+    assert_invariants(shared_collector, tmp_path)
