@@ -342,3 +342,23 @@ def test_progress_bar_on_a_terminal(tmp_path: Path, shared_collector: CollectorP
     assert "Sending" in drawn and "60/60" in drawn
     assert "━" in drawn  # the bar itself
     assert "synced now:        60" in out
+
+
+def test_sync_after_event_with_a_rejected_record_is_not_done(
+    tmp_path: Path, shared_collector: CollectorProcess, token_file: Path
+) -> None:
+    data = tmp_path / "kiosk-3"
+    fill(data, "event-3", 4)
+    with RecordStore(data) as store:
+        store.save(kiosk_record("event-3", 9, survey_hash="not-a-hash"))
+    for _run in range(2):  # the second run sends nothing, and still is not done
+        run = subprocess.run(
+            [sys.executable, str(SCRIPT), "--endpoint", shared_collector.url, "-v",
+             "--token-file", str(token_file), str(data)],
+            capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "160"},
+        )  # fmt: skip
+        assert run.returncode == 1, run.stdout + run.stderr
+        row = next(line for line in run.stdout.splitlines() if "event-3" in line and "│" in line)
+        assert [c.strip() for c in row.split("│")[3:8]] == ["5", "4", "1", "0", "yes"]
+        assert "Not everything is done" in run.stdout
+    assert_invariants(shared_collector, data)
