@@ -114,6 +114,11 @@ def main() -> None:
     print(f"{'one record per request':<28}{single:>9}{single_s:>10.2f}{single_rate:>12.0f}")
     print(f"ratio batched/single: {batched_rate / single_rate:.1f}x (goal >= 10x); "
           f"{args.records} batched in {batched_s:.1f} s (goal < 10 s)")  # fmt: skip
+    met = {
+        f"all {args.records} in under 10 s": batched_s < 10,
+        "at least 10x one-per-request": batched_rate >= 10 * single_rate,
+    }
+    print("goals: " + "; ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in met.items()))
 
 
 if __name__ == "__main__":
