@@ -38,7 +38,7 @@ from kiosk.app.widgets.tap_button import NavButton, TapButton
 from kiosk.cli import cli
 from kiosk.i18n import Translator
 from kiosk.records import RecordModel, public_view
-from kiosk.refs import REF_ALPHABET
+from kiosk.refs import REF_ALPHABET, followup_url
 from kiosk.store import RecordStore
 from kiosk.survey import load_survey
 
@@ -388,3 +388,31 @@ async def test_touch_keyboard_types_a_description_and_moves_on(tmp_path: Path) -
 async def test_welcome_has_no_idea_button_without_an_ideas_section(tmp_path: Path) -> None:
     async with running(tmp_path) as (app, _pilot, _store):
         assert [str(b.render()) for b in app.screen.query(".start")] == ["1  Alle typer"]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_idea_on_the_bundled_survey_thanks_with_a_code_of_its_ref(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """Gentofte Mødes: an idea by keys, then a phone can scan the follow-up of its ref."""
+    from conftest import BUNDLED_SURVEY
+    from qr_decode import decode_screen
+
+    bundled = BUNDLED_SURVEY.read_text(encoding="utf-8")
+    async with running(tmp_path, survey_text=bundled, size=size, thanks_timeout=600) as (
+        app,
+        pilot,
+        store,
+    ):
+        await keys(pilot, "2", "4")  # Del en idé; Vi gør det nemt
+        await type_text(pilot, "Skilte på flere sprog")
+        await keys(pilot, "enter", "tab", "enter")
+        while question_screen(app).flow.current.id != CONSENT:
+            await keys(pilot, "enter")  # the about-you questions are optional
+        await keys(pilot, "2")
+        await wait_for(pilot, lambda: isinstance(app.screen, ThanksScreen))
+        (record,) = store.records()
+        assert record["idea"]["theme"] == "goer-det-nemt" and record["ref"].startswith("GM-")
+        survey = app.surveys[0]
+        url = followup_url(survey.followup.url, record["ref"])
+        await wait_for(pilot, lambda: decode_screen(app) == [url])

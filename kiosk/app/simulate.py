@@ -16,6 +16,7 @@ from textual import events
 
 from kiosk.app.app import KioskApp
 from kiosk.app.flow import QuestionStep
+from kiosk.app.idea_flow import REACH
 from kiosk.app.latency import LatencySummary
 from kiosk.app.screens.question import QuestionScreen
 from kiosk.app.screens.thanks import TimedScreen
@@ -30,6 +31,7 @@ MAX_KEYS_PER_VISITOR = 400
 class SimulationSummary:
     visitors: int = 0
     saved: int = 0
+    ideas: int = 0
     abandoned: int = 0
     went_back: int = 0
     latency: LatencySummary | None = None
@@ -38,7 +40,8 @@ class SimulationSummary:
     def text(self) -> str:
         lat = self.latency or LatencySummary(0, 0.0, 0.0, 0.0)
         return (
-            f"visitors {self.visitors}, saved {self.saved}, abandoned {self.abandoned}, "
+            f"visitors {self.visitors}, saved {self.saved} (ideas {self.ideas}), "
+            f"abandoned {self.abandoned}, "
             f"went back {self.went_back}\n"
             f"key to next question drawn: p50 {lat.p50_ms:.1f} ms, p99 {lat.p99_ms:.1f} ms "
             f"(max {lat.max_ms:.1f} ms, {lat.count} samples)"
@@ -46,7 +49,10 @@ class SimulationSummary:
 
 
 class Simulation:
-    """Random but valid visitors, some going back, some walking away half way."""
+    """Random but valid visitors, some going back, some walking away half way.
+
+    Where a survey has idea cards, a share of the visitors (``ideas``) writes one instead.
+    """
 
     def __init__(
         self,
@@ -55,12 +61,14 @@ class Simulation:
         seed: int | None = None,
         abandon: float = 0.1,
         back: float = 0.1,
+        ideas: float = 0.2,
         pace: float = 0.0,
     ) -> None:
         self.app = app
         self.random = random.Random(seed)
         self.abandon = abandon
         self.back = back
+        self.ideas = ideas
         #: Seconds between keys: 0 rehearses as fast as the app goes; a benchmark of
         #: key-to-screen latency lets each screen settle, as a visitor's finger would.
         self.pace = pace
@@ -69,6 +77,8 @@ class Simulation:
 
     def _saved(self, record: dict[str, Any]) -> None:
         self.summary.saved += 1
+        if record["kind"] == "idea":
+            self.summary.ideas += 1
 
     async def run(
         self,
@@ -90,7 +100,7 @@ class Simulation:
     async def visitor(self, pilot: Any) -> None:
         app = self.app
         await self._until(pilot, lambda: isinstance(app.screen, WelcomeScreen))
-        await self.press(pilot, "1")
+        await self.press(pilot, self.start_key())
         walk_away = self.random.random() < self.abandon
         for _ in range(MAX_KEYS_PER_VISITOR):
             screen = app.screen
@@ -112,6 +122,14 @@ class Simulation:
             else:
                 await self.press(pilot, *self.keys_for(flow.current))
         raise RuntimeError("a simulated visitor got stuck: the app did not reach thanks")
+
+    def start_key(self) -> str:
+        """The digit of the first survey, or of an idea card for a share of the visitors."""
+        options = self.app.start_options()
+        cards = [n for n, option in enumerate(options, start=1) if option.kind == "idea"]
+        if cards and self.random.random() < self.ideas:
+            return str(self.random.choice(cards))
+        return "1"
 
     async def press(self, pilot: Any, *keys: str) -> None:
         """Keys into the app as its terminal driver sends them, then wait until handled.
@@ -148,6 +166,12 @@ class Simulation:
         if not isinstance(step, QuestionStep):
             return ["enter"]
         question, rnd = step.question, self.random
+        if step.widget == "area":  # Enter is a new line there: Tab to Next, then Enter
+            words = self.words(rnd.randint(0, 12), question.max_length)
+            return [*words, "tab", "enter"]
+        if step.id == REACH:
+            name = rnd.choice(WORDS).encode("ascii", "ignore").decode() or "borger"
+            return [*f"{name}{rnd.randint(1, 99)}@example.dk", "enter"]
         if not question.required and rnd.random() < 0.15:
             return ["enter"]
         kind = question.type
@@ -162,13 +186,17 @@ class Simulation:
             picks = rnd.sample(range(1, count + 1), rnd.randint(1, limit))
             return [*(str(p) for p in picks), "enter"]
         if kind == "text":
-            text = " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(1, 4)))
-            return [*(c if c != " " else "space" for c in text[: question.max_length]), "enter"]
+            return [*self.words(rnd.randint(1, 4), question.max_length), "enter"]
         if kind == "number":
             low = question.min if question.min is not None else 0
             high = question.max if question.max is not None else low + 100
             return [*str(rnd.randint(max(low, 0), max(high, 0))), "enter"]
         return ["enter"]
+
+    def words(self, count: int, max_length: int) -> list[str]:
+        """Keys that type ``count`` random Danish words (at most ``max_length`` characters)."""
+        text = " ".join(self.random.choice(WORDS) for _ in range(count))[:max_length]
+        return [c if c != " " else "space" for c in text]
 
     async def _until(self, pilot: Any, condition: Any, timeout: float = 10.0) -> None:
         """Wait (bounded) for the app to reach a state."""
