@@ -362,3 +362,38 @@ def test_sync_after_event_with_a_rejected_record_is_not_done(
         assert [c.strip() for c in row.split("│")[3:8]] == ["5", "4", "1", "0", "yes"]
         assert "Not everything is done" in run.stdout
     assert_invariants(shared_collector, data)
+
+
+def test_ctrl_c_mid_batch_is_a_message_not_a_traceback(
+    tmp_path: Path, shared_collector: CollectorProcess
+) -> None:
+    import signal
+    import time
+
+    from faultproxy import slow_response
+
+    fill(tmp_path, "cli-interrupt", 30)
+    with FaultProxy(shared_collector.port) as proxy:
+        proxy.queue(slow_response(20.0))  # the collector stores the batch, the answer waits
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kiosk", "sync", "--data", str(tmp_path),
+             "--endpoint", proxy.url, "--batch-size", "10"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "KIOSK_TOKEN": TOKEN},
+        )  # fmt: skip
+        for _ in range(600):  # until the collector has committed the first batch (bounded)
+            if len(shared_collector.rows("cli-interrupt")) == 10:
+                break
+            time.sleep(0.05)
+        assert len(shared_collector.rows("cli-interrupt")) == 10
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, out + err
+    assert "interrupted" in err and "Traceback" not in out + err
+    with RecordStore(tmp_path) as store:
+        assert store.pending_count() == 30  # the unanswered batch is not marked
+    final = kiosk_sync("--data", str(tmp_path), "--endpoint", shared_collector.url,
+                       env_token=TOKEN)  # fmt: skip
+    assert final.returncode == 0, final.stdout
+    assert "already there:     10" in final.stdout and "synced now:        20" in final.stdout
+    assert_invariants(shared_collector, tmp_path)

@@ -21,7 +21,7 @@ Exit codes:
   1  some records are rejected (conflict/invalid; listed, kept, flagged),
      in this run or an earlier one (the kiosk's background sync)
   2  some records remain unsent (network, collector busy or refusing,
-     or an unexpected error)
+     interrupted, or an unexpected error)
   3  the collector refused the token
   4  bad usage or configuration (endpoint, token file, config, certificate)
   5  --verify: the collector's records of this kiosk differ from the local ones
@@ -244,6 +244,12 @@ def sync(
                 except SyncError as exc:
                     verify_error = str(exc)
             totals = _totals(store, summary)
+    except KeyboardInterrupt:  # the organiser pressed Ctrl-C: nothing unconfirmed is marked
+        _fail(
+            "interrupted; records the collector has not confirmed stay pending, "
+            "run kiosk sync again",
+            2,
+        )
     except Exception as exc:  # a bug or an odd environment: say so, never a traceback
         from kiosk.sync.client import redact
 
