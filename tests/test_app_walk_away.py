@@ -35,12 +35,13 @@ async def test_pin_prompt_left_open_mid_visit_closes_and_the_visit_is_reset(
     tmp_path: Path,
 ) -> None:
     pin = PinCheck(pin_hash=hash_pin("2468"))
-    async with running(tmp_path, idle_timeout=0.3, idle_grace=0.3, pin=pin) as (
+    async with running(tmp_path, idle_timeout=600, idle_grace=0.3, pin=pin) as (
         app,
         pilot,
         store,
     ):
         await keys(pilot, "1", "enter", "2")  # where=south, then the visitor tries ctrl+o
+        app.idle_timeout = 0.3  # short only now: a slow machine cannot idle between keys
         await keys(pilot, "ctrl+o")
         assert isinstance(app.screen, PinScreen)
         await wait_for(pilot, lambda: not isinstance(app.screen, PinScreen))
@@ -80,12 +81,13 @@ def test_init_writes_every_setting_with_its_default(tmp_path: Path) -> None:
 
 async def test_idle_prompt_covered_by_the_pin_prompt_still_resets(tmp_path: Path) -> None:
     pin = PinCheck(pin_hash=hash_pin("2468"))
-    async with running(tmp_path, idle_timeout=0.3, idle_grace=0.3, pin=pin) as (
+    async with running(tmp_path, idle_timeout=600, idle_grace=1.0, pin=pin) as (
         app,
         pilot,
         store,
     ):
         await keys(pilot, "1", "enter", "3")
+        app.idle_timeout = 0.2  # short only now: a slow machine cannot idle between keys
         await wait_for(pilot, lambda: isinstance(app.screen, StillThereScreen))
         await keys(pilot, "ctrl+o")  # the PIN prompt covers "are you still there?"
         assert isinstance(app.screen, PinScreen)

@@ -17,6 +17,8 @@ class StillThereScreen(KioskModal):
     def __init__(self, grace: float) -> None:
         super().__init__()
         self.grace = grace
+        #: The grace ran out while another screen (the PIN prompt) was on top of this one.
+        self._expired = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -29,7 +31,16 @@ class StillThereScreen(KioskModal):
         self.query_one("#still-here").focus(scroll_visible=False)
 
     def _timed_out(self) -> None:
-        if self.is_current:
+        # Only from the top: dismissing from under the PIN prompt would pop the prompt
+        # (is_current is also true for a screen showing behind a modal one).
+        if self.app.screen is self:
+            self.dismiss(False)
+        else:
+            self._expired = True
+
+    def on_screen_resume(self) -> None:
+        """On top again after the grace ran out: the visitor is gone, reset now."""
+        if self._expired:
             self.dismiss(False)
 
     def _stay(self) -> None:
