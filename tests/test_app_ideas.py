@@ -169,6 +169,11 @@ def stored(tmp_path: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, An
         return store.records(), store.contacts()
 
 
+def walk_away(app: KioskApp) -> None:
+    """The visitor leaves here: the idle prompt comes soon (not while keys are still typed)."""
+    app.idle_timeout, app.idle_grace = 0.2, 0.2
+
+
 def step_id(app: KioskApp) -> str:
     return question_screen(app).flow.current.id
 
@@ -320,17 +325,14 @@ async def test_escape_sequences_in_a_title_are_not_stored(tmp_path: Path) -> Non
 
 
 async def test_abandoned_card_keeps_the_idea_but_never_the_contact(tmp_path: Path) -> None:
-    async with running(tmp_path, survey_text=IDEAS, idle_timeout=0.4, idle_grace=0.3) as (
-        app,
-        pilot,
-        _store,
-    ):
+    async with running(tmp_path, survey_text=IDEAS) as (app, pilot, _store):
         await keys(pilot, "2", "3")
         await type_text(pilot, "Bibliotek")
         await keys(pilot, "enter", "tab", "enter", "enter", "1")
         await type_text(pilot, "Ane")
         await keys(pilot, "enter")
         assert step_id(app) == REACH
+        walk_away(app)
         await wait_for(pilot, lambda: isinstance(app.screen, StillThereScreen))
         await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen))
     (record,), contacts = stored(tmp_path)
@@ -340,13 +342,10 @@ async def test_abandoned_card_keeps_the_idea_but_never_the_contact(tmp_path: Pat
 
 
 async def test_abandoned_card_without_a_title_leaves_nothing(tmp_path: Path) -> None:
-    async with running(tmp_path, survey_text=IDEAS, idle_timeout=0.3, idle_grace=0.2) as (
-        app,
-        pilot,
-        _store,
-    ):
+    async with running(tmp_path, survey_text=IDEAS) as (app, pilot, _store):
         await keys(pilot, "2", "3")
         assert step_id(app) == TITLE
+        walk_away(app)
         await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen), seconds=5)
     assert stored(tmp_path) == ([], {})
 
