@@ -208,7 +208,8 @@ class KioskApp(App[None]):
         if not ref:
             return
         if survey.followup is None:  # an idea card of a survey without a follow-up link
-            slot.show(Static(f"{self.t('idea.ref')}: {ref}", id="ref-only", markup=False))
+            label = self.t("idea.ref")
+            slot.show(Static(f"{label}: {ref}", id="ref-only", markup=False))
             return
         caption = localize(survey.followup.text, self.lang, survey.default_language)
         slot.show(FollowupCode(followup_url(survey.followup.url, ref), ref, caption))

@@ -122,20 +122,25 @@ def idea_flow(survey: Any, t: Translator, clock: Callable[[], float] = time.mono
         choices=[Choice(id=th.id, text=th.text) for th in ideas.themes],
     )
 
-    def text(key: str, max_length: int, required: bool) -> TextQuestion:
+    def text(qid: str, texts: tuple[str, str], max_length: int, required: bool) -> TextQuestion:
+        heading, help_text = texts
         return TextQuestion(
-            id=key.replace("_", "-"),
+            id=qid,
             type="text",
-            text=t(f"idea.{key}"),
-            help=t(f"idea.{key}_help"),
+            text=t(heading),
+            help=t(help_text),
             required=required,
             max_length=max_length,
         )
 
+    title = text("title", ("idea.title", "idea.title_help"), TITLE_MAX, True)
+    description = text(
+        "description", ("idea.description", "idea.description_help"), DESCRIPTION_MAX, False
+    )
     steps: list[Step] = [
         CardStep(theme, key=THEME),
-        CardStep(text("title", TITLE_MAX, True), key=TITLE),
-        CardStep(text("description", DESCRIPTION_MAX, False), key=DESCRIPTION, widget="area"),
+        CardStep(title, key=TITLE),
+        CardStep(description, key=DESCRIPTION, widget="area"),
         *(QuestionStep(q) for q in ideas.questions),
     ]
     if ideas.allow_contact:
@@ -148,7 +153,9 @@ def idea_flow(survey: Any, t: Translator, clock: Callable[[], float] = time.mono
         )
         steps += [
             CardStep(consent, key=CONSENT, part="consent", widget="consent"),
-            ContactStep(text("name", NAME_MAX, True), key=NAME),
-            ContactStep(text("reach", REACH_MAX, True), key=REACH),
+            ContactStep(text("name", ("idea.name", "idea.name_help"), NAME_MAX, True), key=NAME),
+            ContactStep(
+                text("reach", ("idea.reach", "idea.reach_help"), REACH_MAX, True), key=REACH
+            ),
         ]
     return IdeaFlow(steps, kind="idea", clock=clock)
