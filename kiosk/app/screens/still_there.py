@@ -28,7 +28,9 @@ class StillThereScreen(KioskModal):
 
     def on_mount(self) -> None:
         self.set_timer(self.grace, self._timed_out)
-        self.query_one("#still-here").focus(scroll_visible=False)
+        # query, not query_one: a key at the very moment it opened may have closed it already
+        for button in self.query("#still-here"):
+            button.focus(scroll_visible=False)
 
     def _timed_out(self) -> None:
         # Only from the top: dismissing from under the PIN prompt would pop the prompt
