@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_app_questions import keys, running, wait_for
+from test_app_questions import keys, running, screen_text, wait_for
 
 from kiosk.app.screens.organiser import OrganiserScreen
 from kiosk.app.screens.pin import PinScreen
@@ -96,3 +96,23 @@ async def test_idle_prompt_covered_by_the_pin_prompt_still_resets(tmp_path: Path
         assert len(app.screen_stack) == 1
         (record,) = store.records()
         assert record["completed"] is False and record["answers"] == {"where": "away"}
+
+
+async def test_language_left_switched_on_welcome_goes_back_after_the_idle_time(
+    tmp_path: Path,
+) -> None:
+    async with running(tmp_path, idle_timeout=600) as (app, pilot, store):
+        await pilot.click(".lang")
+        await pilot.pause()
+        assert screen_text(app, "#title") == "All types"
+        app.idle_timeout = 0.2  # short only now: a slow machine cannot idle before the check
+        await wait_for(pilot, lambda: screen_text(app, "#title") == "Alle typer")
+        assert isinstance(app.screen, WelcomeScreen) and app.lang == "da"
+        assert len(store) == 0
+
+
+def test_run_refuses_a_language_the_kiosk_does_not_have(tmp_path: Path) -> None:
+    args = ["run", str(DEFAULT_SURVEY), "--data", str(tmp_path / "data"), "--lang", "fr"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert "'fr'" in result.output and "da, en" in result.output

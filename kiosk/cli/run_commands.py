@@ -109,6 +109,7 @@ def run(
     )
     directory = config.data or data_dir
     surveys = _surveys_for_run(list(config.surveys) or [DEFAULT_SURVEY], directory)
+    _check_language(config.lang, surveys[0])
     app = build_app(config, surveys, directory, open_store_later=True)
     os.environ.pop("TEXTUAL_ALLOW_SIGNALS", None)  # ctrl+c/ctrl+z/ctrl+\ must stay keys
     try:
@@ -117,6 +118,20 @@ def run(
         app.close_store()
     if app.return_code:
         sys.exit(app.return_code)
+
+
+def _check_language(lang: str | None, survey: Any) -> None:
+    """A start language the first survey and the kiosk's translations both have, or exit 1."""
+    from kiosk.i18n import available_languages
+
+    if lang is None:
+        return
+    have = [code for code in survey.languages if code in available_languages()]
+    if lang not in have:
+        click.echo(
+            f"Error: language {lang!r} is not one of this kiosk's: {', '.join(have)}", err=True
+        )
+        sys.exit(1)
 
 
 def _surveys_for_run(paths: list[Path], data_dir: Path) -> list[Any]:

@@ -52,7 +52,7 @@ class OrganiserScreen(KioskScreen):
             self.dismiss()
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
-        super().on_mouse_down(event)
+        # KioskModal/KioskScreen.on_mouse_down runs as well: Textual calls each class's handler.
         self._idle.reset()
 
     def refresh_figures(self) -> None:

@@ -49,7 +49,7 @@ class PinScreen(KioskModal):
         self._active()
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
-        super().on_mouse_down(event)
+        # KioskModal/KioskScreen.on_mouse_down runs as well: Textual calls each class's handler.
         self._active()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
