@@ -176,3 +176,19 @@ def test_a_token_http_cannot_carry_shows_in_status_without_the_token(
     assert status.last_error and "cannot use the token" in status.last_error
     assert status.pending == 1
     assert "SECRET" not in status.last_error and "SECRET" not in caplog.text
+
+
+def test_stop_ends_a_retry_wait_at_once(tmp_path: Path, shared_collector: CollectorProcess) -> None:
+    """A busy collector asks for a minute's pause: closing the kiosk does not wait for it."""
+    with RecordStore(tmp_path) as store:
+        store.save(kiosk_record("bg-stop", 1))
+        with FaultProxy(shared_collector.port) as proxy:
+            proxy.queue(answer(503, b"", **{"Retry-After": "60"}))
+            retry = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02)
+            sync = BackgroundSync(store, proxy.url, TOKEN, interval=3600, retry=retry)
+            sync.start()
+            assert wait_for(lambda: len(proxy.submissions()) == 1)  # now in the long wait
+            sync.stop(timeout=10)
+            assert sync._thread is not None and not sync._thread.is_alive()
+            assert len(proxy.submissions()) == 1  # no second try after the stop
+        assert store.pending_count() == 1

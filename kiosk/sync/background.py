@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from kiosk.records import now_iso
 from kiosk.store import RecordStore
-from kiosk.sync.client import RetryPolicy, SyncClient, redact
+from kiosk.sync.client import RetryPolicy, SyncClient, TransientError, redact
 from kiosk.sync.runner import DEFAULT_BATCH_SIZE, sync_store
 
 log = logging.getLogger("kiosk.sync")
@@ -60,6 +60,7 @@ class BackgroundSync:
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             retry=retry or RetryPolicy(max_attempts=3, base_delay=1.0, max_delay=10.0),
+            sleep=self._pause,
         )
         self.interval = interval
         self.batch_size = batch_size
@@ -126,6 +127,12 @@ class BackgroundSync:
             )
 
     # --- the thread ---------------------------------------------------------------------
+
+    def _pause(self, seconds: float) -> None:
+        """The client's wait between retries (a Retry-After may ask for a minute): a stop
+        ends it, and the round with it, so closing the kiosk never waits for a busy link."""
+        if self._stopping.wait(seconds):
+            raise TransientError("stopped: the kiosk is closing")
 
     _now = False
 
