@@ -101,6 +101,15 @@ def test_not_a_submission_is_422(shared_collector: CollectorProcess, body: objec
     assert post(shared_collector, body).status_code == 422
 
 
+def test_a_refused_body_is_not_echoed_back(shared_collector: CollectorProcess) -> None:
+    """The 422 says where the body is wrong, not what it held (it may be personal)."""
+    body = {"kiosk_id": "echo", "records": "Ane Hansen, ane@example.dk, 12 34 56 78"}
+    reply = post(shared_collector, body)
+    assert reply.status_code == 422
+    assert reply.json()["detail"][0]["loc"] == ["body", "records"]
+    assert "Ane" not in reply.text and "ane@example.dk" not in reply.text
+
+
 def test_garbage_body_is_4xx(shared_collector: CollectorProcess) -> None:
     response = requests.post(
         shared_collector.url + "/v1/submissions",

@@ -11,7 +11,8 @@ import logging
 import threading
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Header, HTTPException
+from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
@@ -72,6 +73,16 @@ def create_app(
         version="1",
         description="Receives records from Borgerkiosk kiosks. See docs/sync-protocol.md.",
     )
+
+    @app.exception_handler(RequestValidationError)
+    async def not_a_submission(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        """422 naming where the body is wrong, never echoing what it holds (FastAPI's default
+        sends the input back: it may be a visitor's words, and kiosk sync prints replies)."""
+        problems = [
+            {"loc": list(error.get("loc", ())), "msg": error.get("msg", ""), "type": error["type"]}
+            for error in exc.errors()
+        ]
+        return JSONResponse({"detail": problems}, status_code=422)
 
     def check_token(authorization: Annotated[str | None, Header()] = None) -> None:
         given = b""
