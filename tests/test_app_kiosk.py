@@ -14,6 +14,7 @@ import pytest
 from test_app_questions import current_id, keys, running, screen_text, wait_for
 from textual.command import CommandPalette
 
+from kiosk.app.app import KioskApp
 from kiosk.app.screens.organiser import OrganiserScreen
 from kiosk.app.screens.pin import PinScreen
 from kiosk.app.screens.question import QuestionScreen
@@ -37,10 +38,16 @@ def pin_hash() -> str:
     return hash_pin(PIN)
 
 
+def go_idle(app: KioskApp, *, timeout: float, grace: float) -> None:
+    """Shorten the idle time once the keys are in: a loaded machine cannot go idle mid-keys."""
+    app.idle_timeout, app.idle_grace = timeout, grace
+
+
 async def test_idle_asks_then_saves_partial_and_forgets_the_visitor(tmp_path: Path) -> None:
-    async with running(tmp_path, idle_timeout=0.4, idle_grace=0.4) as (app, pilot, store):
+    async with running(tmp_path) as (app, pilot, store):
         await keys(pilot, "1", "enter", "2", "1")  # where=south, topics=[a]
         assert current_id(app) == "topics"
+        go_idle(app, timeout=0.4, grace=0.4)
         await wait_for(pilot, lambda: isinstance(app.screen, StillThereScreen))
         assert screen_text(app, "#dialog-title") == "Er du der stadig?"
         await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen))
@@ -59,8 +66,9 @@ async def test_idle_asks_then_saves_partial_and_forgets_the_visitor(tmp_path: Pa
 
 
 async def test_idle_prompt_answered_keeps_the_visit(tmp_path: Path) -> None:
-    async with running(tmp_path, idle_timeout=0.3, idle_grace=5) as (app, pilot, store):
+    async with running(tmp_path) as (app, pilot, store):
         await keys(pilot, "1", "enter", "2")
+        go_idle(app, timeout=0.3, grace=5)
         await wait_for(pilot, lambda: isinstance(app.screen, StillThereScreen))
         await keys(pilot, "x")
         assert current_id(app) == "topics"
@@ -69,8 +77,9 @@ async def test_idle_prompt_answered_keeps_the_visit(tmp_path: Path) -> None:
 
 
 async def test_idle_without_answers_saves_nothing(tmp_path: Path) -> None:
-    async with running(tmp_path, idle_timeout=0.2, idle_grace=0.2) as (app, pilot, store):
+    async with running(tmp_path) as (app, pilot, store):
         await keys(pilot, "1")
+        go_idle(app, timeout=0.2, grace=0.2)
         await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen))
         assert len(store) == 0
 
@@ -157,7 +166,7 @@ async def test_organiser_counts(tmp_path: Path) -> None:
         assert isinstance(app.screen, ThanksScreen)
         await keys(pilot, "space", "ctrl+o")
         counts = screen_text(app, "#counts")
-        assert "I dag: 1 besvarelser" in counts
+        assert "Besvarelser i dag: 1" in counts
         assert "all-types (svar): 1 færdige, 0 delvise" in counts
         assert "Lageret er i orden." in screen_text(app, "#health")
 

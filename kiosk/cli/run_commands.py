@@ -97,6 +97,12 @@ def run(
     \b
     Keys: 1-9 choose, Enter next, Escape back; ctrl+o opens the organiser screen
     (PIN from the config or $KIOSK_ADMIN_PIN; none set = DEMO mode), where q quits.
+
+    \b
+    Examples:
+        kiosk run --config kiosk.toml
+        kiosk run surveys/opgaveudvalg-borgermoede.yaml --data /media/usb/kiosk-data
+        kiosk run --lang en --theme high-contrast --idle-timeout 60
     """
     config = _config(config_path).with_overrides(
         kiosk_id=kiosk_id,
@@ -270,6 +276,11 @@ def init(
     """Write a kiosk configuration file from flags, asking for what is missing.
 
     The file holds every setting, defaults included, so it can be read and edited by hand.
+
+    \b
+    Examples:
+        kiosk init -o kiosk.toml
+        kiosk init -o kiosk.toml --kiosk-id gentofte-stand-1 --survey surveys/gentofte-moedes.yaml
     """
     if output.exists() and not force:
         click.echo(f"Error: {output} exists; use --force to overwrite it.", err=True)
@@ -340,7 +351,15 @@ def simulate(
     seed: int | None,
     abandon: float,
 ) -> None:
-    """Drive the real app headless through N random visitors, saving as at the event."""
+    """Drive the real app headless through N random visitors, saving as at the event.
+
+    Each saved record prints `saved <record-id>`; the end prints a summary with the
+    key-to-screen latency. Rehearse on a data directory of its own, not the event's.
+
+    \b
+    Example:
+        kiosk simulate --data /tmp/rehearsal --visitors 200 --seed 1
+    """
     import asyncio
 
     from kiosk.app.simulate import Simulation

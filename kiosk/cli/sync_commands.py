@@ -427,7 +427,12 @@ def _write_summary_json(
 
 @click.group()
 def collector() -> None:
-    """The central collector that every kiosk syncs to."""
+    """The central collector that every kiosk syncs to.
+
+    \b
+    Example:
+        kiosk collector serve --db collector.db --token-file collector.token
+    """
 
 
 def _collector_token(token_file: Path | None) -> str:
