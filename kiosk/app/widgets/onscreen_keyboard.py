@@ -13,7 +13,8 @@ Keys are plain widgets rather than Buttons because a Button ignores a second tap
 0.2 s press animation, which would drop the second letter of "nn" typed quickly.
 
 Every caption that is a word ("Mellemrum", "Næste") comes from ``labels`` (translation data);
-missing captions fall back to language-neutral symbols.
+missing captions fall back to language-neutral symbols. The widget's own CSS is layout only:
+the kiosk's stylesheet colours the keys from its theme, where the contrast test checks them.
 """
 
 from __future__ import annotations
@@ -132,21 +133,6 @@ class OnScreenKeyboard(Widget):
         margin-right: 1;
         content-align: center middle;
         text-style: bold;
-        background: $panel;
-        color: $text;
-    }
-    OnScreenKeyboard .osk-key:hover {
-        background: $panel-lighten-2;
-    }
-    OnScreenKeyboard .osk-key.-pressed {
-        background: $accent;
-        color: $text-accent;
-    }
-    OnScreenKeyboard .osk-special {
-        background: $boost;
-    }
-    OnScreenKeyboard .osk-key.-on {
-        background: $accent-darken-1;
     }
     OnScreenKeyboard .osk-space {
         width: 5fr;
@@ -156,8 +142,6 @@ class OnScreenKeyboard(Widget):
     }
     OnScreenKeyboard .osk-next {
         width: 3fr;
-        background: $success;
-        color: $text;
     }
     OnScreenKeyboard.-number .osk-next {
         width: 1fr;

@@ -82,7 +82,7 @@ class FollowupCode(Widget):
     }
     FollowupCode .followup-ref {
         text-style: bold;
-        border: heavy $accent;
+        border: heavy;
         padding: 1 2;
         width: auto;
     }
