@@ -22,6 +22,8 @@ from kiosk.app.widgets.tap_button import TapButton
 from kiosk.i18n import Translator
 from kiosk.sanitize import clean_text
 
+#: Shown after a chosen option, so what is chosen never depends on seeing colour.
+CHOSEN_MARK = "✓"
 #: Faces of a smiley scale, from worst to best; a scale of n points takes n of them.
 FACES = (":-((", ":-(", ":-|", ":-)", ":-D")
 
@@ -78,21 +80,36 @@ class OptionsBody(AnswerBody):
     """Answers as a list of big buttons numbered 1, 2, 3, ..."""
 
     horizontal: ClassVar[bool] = False
+    #: Classes of each option button.
+    option_classes: ClassVar[str] = "option"
 
     def options(self) -> list[tuple[str, AnswerValue]]:
         raise NotImplementedError
 
+    def caption(self, number: int, label: str, value: AnswerValue) -> str:
+        """An option's text: its number (the key that picks it) and its label."""
+        return f"{number}  {label}"
+
+    def _text(self, number: int, label: str, value: AnswerValue) -> str:
+        """The caption, marked when chosen: a sign, not colour alone, says what is chosen."""
+        text = self.caption(number, label, value)
+        return f"{text}  {CHOSEN_MARK}" if self._is_selected(value) else text
+
+    def option_buttons(self) -> list[TapButton]:
+        buttons = []
+        for number, (label, value) in enumerate(self.options(), start=1):
+            button = TapButton(
+                self._text(number, label, value), value=value, classes=self.option_classes
+            )
+            button.set_class(self._is_selected(value), "-selected")
+            buttons.append(button)
+        return buttons
+
     def compose(self) -> ComposeResult:
-        buttons = [
-            TapButton(f"{i}  {label}", value=value, classes="option")
-            for i, (label, value) in enumerate(self.options(), start=1)
-        ]
-        for button in buttons:
-            button.set_class(self._is_selected(button.value), "-selected")
         if self.horizontal:
-            yield Horizontal(*buttons, classes="option-row")
+            yield Horizontal(*self.option_buttons(), classes="option-row")
         else:
-            yield from buttons
+            yield from self.option_buttons()
 
     def _is_selected(self, value: AnswerValue) -> bool:
         return self.value == value and type(self.value) is type(value)
@@ -114,8 +131,10 @@ class OptionsBody(AnswerBody):
         self.post_message(self.Changed(value, advance=True))
 
     def _mark(self) -> None:
-        for button in self.query(TapButton):
-            button.set_class(self._is_selected(button.value), "-selected")  # type: ignore[arg-type]
+        options = enumerate(self.options(), start=1)
+        for button, (number, (label, value)) in zip(self.query(TapButton), options, strict=True):
+            button.set_class(self._is_selected(value), "-selected")
+            button.update(self._text(number, label, value))
 
 
 class ChoiceBody(OptionsBody):
@@ -141,6 +160,7 @@ class ScaleBody(OptionsBody):
     """A row of points; smileys style shows faces above the numbers."""
 
     horizontal = True
+    option_classes = "option point"
 
     def options(self) -> list[tuple[str, AnswerValue]]:
         points = self.question.points
@@ -149,16 +169,11 @@ class ScaleBody(OptionsBody):
         last = max(len(points) - 1, 1)
         return [(FACES[round(i * (len(FACES) - 1) / last)], p) for i, p in enumerate(points)]
 
+    def caption(self, number: int, label: str, value: AnswerValue) -> str:
+        return f"{label}\n{value}" if label else str(value)
+
     def compose(self) -> ComposeResult:
-        buttons = [
-            TapButton(
-                f"{face}\n{point}" if face else str(point), value=point, classes="option point"
-            )
-            for face, point in self.options()
-        ]
-        for button in buttons:
-            button.set_class(self._is_selected(button.value), "-selected")  # type: ignore[arg-type]
-        yield Horizontal(*buttons, classes="option-row")
+        yield Horizontal(*self.option_buttons(), classes="option-row")
         yield Horizontal(
             Static(self.text(self.question.min_label), classes="scale-label", markup=False),
             Static(self.text(self.question.max_label), classes="scale-label -max", markup=False),
