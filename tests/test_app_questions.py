@@ -321,3 +321,15 @@ async def test_number_refuses_out_of_range(tmp_path: Path, typed: str, message: 
         assert answer_input(app).value == typed
         assert message in screen_text(app, "#message")
         assert current_id(app) == "age"
+
+
+async def test_chosen_answers_are_marked_not_only_coloured(tmp_path: Path) -> None:
+    async with running(tmp_path) as (app, pilot, _store):
+        await keys(pilot, "1", "enter", "1", "1", "3")  # to topics; pick Alfa and Gamma
+        screen = app.screen
+        assert isinstance(screen, QuestionScreen)
+        labels = [str(b.render()) for b in screen.body.query(TapButton)]
+        assert labels == ["1  Alfa  ✓", "2  Beta", "3  Gamma  ✓"]
+        await keys(pilot, "1")  # toggled off again
+        labels = [str(b.render()) for b in screen.body.query(TapButton)]
+        assert labels == ["1  Alfa", "2  Beta", "3  Gamma  ✓"]
