@@ -19,6 +19,7 @@ from kiosk.app.screens.welcome import StartOption, WelcomeScreen
 from kiosk.app.settings import AppSettings
 from kiosk.app.sync_bridge import SyncBridge
 from kiosk.app.themes import load_palette
+from kiosk.app.watchers import drop_closed_watchers
 from kiosk.config import PinCheck, SyncConfig
 from kiosk.i18n import Translator, available_languages
 from kiosk.paths import ASSETS_DIR
@@ -284,6 +285,8 @@ class KioskApp(App[None]):
         while len(self.screen_stack) > 1:
             await self.pop_screen()
         self._idle_prompt_open = False
+        # The visit's widgets are gone; those that watched the app would stay alive with it.
+        drop_closed_watchers(self)
         if not self.screen_stack or not self.is_running:
             return  # the app is closing (the organiser quit meanwhile)
         if self.lang != self.default_lang:
