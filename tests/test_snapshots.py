@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from test_app_questions import ALL_TYPES, wait_for
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 from kiosk.app.app import KioskApp
 from kiosk.app.screens.still_there import StillThereScreen
@@ -45,18 +45,40 @@ SCREENS: dict[str, list[str]] = {
 }
 
 
-@pytest.fixture
-def survey_path() -> Iterator[Path]:
+def survey_at_fixed_path(text: str, name: str) -> Iterator[Path]:
+    """A survey file and an empty data directory at fixed paths (both on screen at times),
+    removed afterwards; the body of each snapshot file's survey fixture."""
     shutil.rmtree(DATA_DIR, ignore_errors=True)
     DATA_DIR.mkdir(parents=True)
-    path = DATA_DIR.parent / "borgerkiosk-snapshot-survey.yaml"
-    path.write_text(ALL_TYPES, encoding="utf-8")
+    path = DATA_DIR.parent / f"borgerkiosk-snapshot-{name}.yaml"
+    path.write_text(text, encoding="utf-8")
     yield path
     shutil.rmtree(DATA_DIR, ignore_errors=True)
     path.unlink(missing_ok=True)
 
 
-def make_app(survey_path: Path, screen: str, lang: str, theme: str) -> KioskApp:
+@pytest.fixture
+def survey_path() -> Iterator[Path]:
+    yield from survey_at_fixed_path(ALL_TYPES, "survey")
+
+
+async def press_keys(pilot: Pilot[None], keys: list[str]) -> None:
+    """Each key as a visitor presses it, letting the app settle after each."""
+    await pilot.pause()
+    for key in keys:
+        await pilot.press(key)
+        await pilot.pause()
+
+
+async def still_cursors(pilot: Pilot[None]) -> None:
+    """Stop the text cursors blinking: a blinking cursor would make the picture random."""
+    for field in pilot.app.screen.query("Input, TextArea"):
+        assert isinstance(field, Input | TextArea)
+        field.cursor_blink = False
+    await pilot.pause()
+
+
+def make_app(survey_path: Path, screen: str, lang: str, theme: str, **more: Any) -> KioskApp:
     settings = AppSettings(
         kiosk_id="kiosk-snap",
         lang=lang,
@@ -65,6 +87,7 @@ def make_app(survey_path: Path, screen: str, lang: str, theme: str) -> KioskApp:
         idle_timeout=600,
         idle_grace=600,
         suspect_seconds=0,
+        **more,
     )
     pin = PinCheck(pin_hash=PIN_HASH) if screen == "pin" else PinCheck()
     return KioskApp([load_survey(survey_path)], RecordStore(DATA_DIR), settings=settings, pin=pin)
@@ -72,30 +95,45 @@ def make_app(survey_path: Path, screen: str, lang: str, theme: str) -> KioskApp:
 
 def driver(app: KioskApp, screen: str) -> Callable[[Pilot[None]], Awaitable[None]]:
     async def run_before(pilot: Pilot[None]) -> None:
-        await pilot.pause()
-        for key in SCREENS[screen]:
-            await pilot.press(key)
-            await pilot.pause()
+        await press_keys(pilot, SCREENS[screen])
         if screen == "still-there":
             # short only now, so a slow machine cannot bring the prompt before the keys
             app.idle_timeout = 0.1
             await wait_for(pilot, lambda: isinstance(app.screen, StillThereScreen))
-        for field in app.screen.query(Input):
-            field.cursor_blink = False  # a blinking cursor would make the picture random
-        await pilot.pause()
+        await still_cursors(pilot)
 
     return run_before
 
 
-@pytest.mark.parametrize("theme", THEMES)
-@pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("size", sorted(SIZES))
-@pytest.mark.parametrize("screen", sorted(SCREENS))
+def in_every_look(screens: Iterable[str]) -> Callable[[Callable[..., None]], Any]:
+    """Parametrize a snapshot test by screen, size, language and theme (ids in that order)."""
+
+    def parametrize(test: Callable[..., None]) -> Any:
+        for name, values in (
+            ("screen", sorted(screens)),
+            ("size", sorted(SIZES)),
+            ("lang", LANGS),
+            ("theme", THEMES),
+        ):
+            test = pytest.mark.parametrize(name, values)(test)
+        return test
+
+    return parametrize
+
+
+def compare(
+    snap_compare: Any, app: KioskApp, size: str, run_before: Callable[[Pilot[None]], Any]
+) -> bool:
+    """The app's screen at ``size`` after ``run_before``, against its stored snapshot."""
+    try:
+        return bool(snap_compare(app, terminal_size=SIZES[size], run_before=run_before))
+    finally:
+        app.store.close()
+
+
+@in_every_look(SCREENS)
 def test_screen(
     snap_compare: Any, survey_path: Path, screen: str, size: str, lang: str, theme: str
 ) -> None:
     app = make_app(survey_path, screen, lang, theme)
-    try:
-        assert snap_compare(app, terminal_size=SIZES[size], run_before=driver(app, screen))
-    finally:
-        app.store.close()
+    assert compare(snap_compare, app, size, driver(app, screen))

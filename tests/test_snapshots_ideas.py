@@ -8,21 +8,21 @@ idea survey of tests/test_app_ideas.py. Update with
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from test_app_ideas import IDEAS
-from test_snapshots import DATA_DIR, LANGS, SIZES, THEMES
+from test_snapshots import (
+    compare,
+    in_every_look,
+    make_app,
+    press_keys,
+    still_cursors,
+    survey_at_fixed_path,
+)
 from textual.pilot import Pilot
-from textual.widgets import Input, TextArea
-
-from kiosk.app.app import KioskApp
-from kiosk.app.settings import AppSettings
-from kiosk.store import RecordStore
-from kiosk.survey import load_survey
 
 TO_DESCRIPTION = ["2", "1", *"Bænke", "enter", *"Ved", "space", *"søen"]
 SCREENS: dict[str, list[str]] = {
@@ -35,51 +35,20 @@ SCREENS: dict[str, list[str]] = {
 
 @pytest.fixture
 def ideas_path() -> Iterator[Path]:
-    shutil.rmtree(DATA_DIR, ignore_errors=True)
-    DATA_DIR.mkdir(parents=True)
-    path = DATA_DIR.parent / "borgerkiosk-snapshot-ideas.yaml"
-    path.write_text(IDEAS, encoding="utf-8")
-    yield path
-    shutil.rmtree(DATA_DIR, ignore_errors=True)
-    path.unlink(missing_ok=True)
+    yield from survey_at_fixed_path(IDEAS, "ideas")
 
 
-def make_app(path: Path, screen: str, lang: str, theme: str) -> KioskApp:
-    settings = AppSettings(
-        kiosk_id="kiosk-snap",
-        lang=lang,
-        theme=theme,
-        idle_timeout=600,
-        idle_grace=600,
-        suspect_seconds=0,
-        touch=screen.endswith("-touch"),
-    )
-    return KioskApp([load_survey(path)], RecordStore(DATA_DIR), settings=settings)
-
-
-def driver(app: KioskApp, screen: str) -> Callable[[Pilot[None]], Awaitable[None]]:
+def driver(screen: str) -> Callable[[Pilot[None]], Awaitable[None]]:
     async def run_before(pilot: Pilot[None]) -> None:
-        await pilot.pause()
-        for key in SCREENS[screen]:
-            await pilot.press(key)
-            await pilot.pause()
-        for field in app.screen.query("Input, TextArea"):
-            assert isinstance(field, Input | TextArea)
-            field.cursor_blink = False  # a blinking cursor would make the picture random
-        await pilot.pause()
+        await press_keys(pilot, SCREENS[screen])
+        await still_cursors(pilot)
 
     return run_before
 
 
-@pytest.mark.parametrize("theme", THEMES)
-@pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("size", sorted(SIZES))
-@pytest.mark.parametrize("screen", sorted(SCREENS))
+@in_every_look(SCREENS)
 def test_screen(
     snap_compare: Any, ideas_path: Path, screen: str, size: str, lang: str, theme: str
 ) -> None:
-    app = make_app(ideas_path, screen, lang, theme)
-    try:
-        assert snap_compare(app, terminal_size=SIZES[size], run_before=driver(app, screen))
-    finally:
-        app.store.close()
+    app = make_app(ideas_path, screen, lang, theme, touch=screen.endswith("-touch"))
+    assert compare(snap_compare, app, size, driver(screen))

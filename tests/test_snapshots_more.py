@@ -16,9 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_snapshots import LANGS, SIZES, THEMES, TO_THANKS, make_app, survey_path
+from test_snapshots import (
+    TO_THANKS,
+    compare,
+    in_every_look,
+    make_app,
+    press_keys,
+    still_cursors,
+    survey_path,
+)
 from textual.pilot import Pilot
-from textual.widgets import Input
 
 from kiosk.app.app import KioskApp
 
@@ -40,25 +47,18 @@ def driver(
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     async def run_before(pilot: Pilot[None]) -> None:
-        await pilot.pause()
-        keys = SCREENS[screen]
-        for number, key in enumerate(keys, start=1):
-            if screen == "apology" and number == len(keys):
-                monkeypatch.setattr(os, "fdatasync", disk_full)  # the save that fails
-            await pilot.press(key)
-            await pilot.pause()
+        *keys, last = SCREENS[screen]
+        await press_keys(pilot, keys)
+        if screen == "apology":
+            monkeypatch.setattr(os, "fdatasync", disk_full)  # the save that fails
+        await press_keys(pilot, [last])
         monkeypatch.undo()
-        for field in app.screen.query(Input):
-            field.cursor_blink = False  # a blinking cursor would make the picture random
-        await pilot.pause()
+        await still_cursors(pilot)
 
     return run_before
 
 
-@pytest.mark.parametrize("theme", THEMES)
-@pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("size", sorted(SIZES))
-@pytest.mark.parametrize("screen", sorted(SCREENS))
+@in_every_look(SCREENS)
 def test_screen(
     snap_compare: Any,
     survey_path: Path,
@@ -69,9 +69,4 @@ def test_screen(
     theme: str,
 ) -> None:
     app = make_app(survey_path, screen, lang, theme)
-    try:
-        assert snap_compare(
-            app, terminal_size=SIZES[size], run_before=driver(app, screen, monkeypatch)
-        )
-    finally:
-        app.store.close()
+    assert compare(snap_compare, app, size, driver(app, screen, monkeypatch))
