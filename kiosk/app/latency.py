@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import deque
+from array import array
 from dataclasses import dataclass
 
 
@@ -16,16 +16,27 @@ class LatencySummary:
 
 
 class LatencyMeter:
-    """A bounded window of samples, so a long day at the kiosk does not grow memory."""
+    """A bounded window of samples, so a long day at the kiosk does not grow memory.
+
+    The samples are a ring of C doubles (8 bytes each, 160 KiB for the default window),
+    not a deque of float objects (four times that), as the kiosk keeps it all day.
+    """
 
     def __init__(self, window: int = 20_000) -> None:
-        self._samples: deque[float] = deque(maxlen=window)
+        self._window = window
+        self._samples = array("d")
+        self._next = 0  # where the next sample goes once the ring is full
 
     def record(self, seconds: float) -> None:
-        self._samples.append(seconds)
+        if len(self._samples) < self._window:
+            self._samples.append(seconds)
+        else:
+            self._samples[self._next] = seconds
+        self._next = (self._next + 1) % self._window
 
     def clear(self) -> None:
-        self._samples.clear()
+        self._samples = array("d")
+        self._next = 0
 
     def __len__(self) -> int:
         return len(self._samples)
