@@ -198,7 +198,7 @@ class KioskApp(App[None]):
         raise TypeError(f"no widget for step {type(step).__name__}")
 
     def fill_followup(self, slot: FollowupSlot, survey: Any, record: dict[str, Any]) -> None:
-        """The follow-up QR code, reference code and text, when the survey has a follow-up URL."""
+        """The follow-up QR code with the reference code and text, or the code alone."""
         from textual.widgets import Static
 
         from kiosk.app.text import localize

@@ -1,4 +1,4 @@
-"""The app's side of background sync (issue 5), imported only when sync is configured.
+"""The app's side of background sync, imported only when sync is configured.
 
 ``kiosk.sync.background`` may not exist yet; then :attr:`SyncBridge.available` is False and
 the organiser screen says sync is not configured.

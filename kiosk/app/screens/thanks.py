@@ -44,7 +44,7 @@ class TimedScreen(KioskScreen):
 
 
 class ThanksScreen(TimedScreen):
-    """The thanks text, and :class:`FollowupSlot` for the QR and reference code (issue 4)."""
+    """The thanks text, and :class:`FollowupSlot` for the QR and reference code."""
 
     def __init__(self, survey: Any, record: dict[str, Any], timeout: float) -> None:
         super().__init__(timeout)

@@ -23,7 +23,7 @@ from kiosk.app.widgets.tap_button import NavButton, TapButton
 
 @dataclass(frozen=True)
 class StartOption:
-    """One start button: a survey, or (issue 4) the idea card of a survey."""
+    """One start button: a survey, or the idea card of a survey."""
 
     kind: Literal["response", "idea"]
     survey_index: int

@@ -1,7 +1,8 @@
 """Where the thank-you screen shows what a visitor takes home: QR code and reference code.
 
-Empty for now. Issue 4 fills it with ``kiosk.app.widgets.qr_code`` and the record's
-reference code from ``kiosk.refs`` through :meth:`FollowupSlot.show`.
+:meth:`kiosk.app.app.KioskApp.fill_followup` fills it through :meth:`FollowupSlot.show`:
+the follow-up QR code of ``kiosk.app.widgets.qr_code`` with the record's reference code,
+or the reference code alone when the survey has no follow-up link.
 """
 
 from __future__ import annotations
