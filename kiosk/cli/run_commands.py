@@ -55,23 +55,26 @@ def _data_dir_given(ctx: click.Context) -> bool:
     return source is not None and source.name != "DEFAULT"
 
 
+def seconds_option(name: str, text: str) -> Any:
+    """An option of a number of seconds above 0 (``kiosk run`` and ``kiosk init`` share them)."""
+    return click.option(name, type=click.FloatRange(min=0, min_open=True), metavar="S", help=text)
+
+
+IDLE_TIMEOUT = seconds_option(
+    "--idle-timeout", "Seconds without input before 'Are you still there?' (default 90)."
+)
+IDLE_GRACE = seconds_option(
+    "--idle-grace", "Seconds the idle prompt waits before resetting (default 15)."
+)
+
+
 @click.command()
 @click.argument("survey_files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @data_option
 @click.option("--kiosk-id", help="This kiosk's id in records. Default: made once, kept in DIR.")
 @click.option("--lang", help="Language the welcome screen starts in (da, en).")
-@click.option(
-    "--idle-timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    metavar="S",
-    help="Seconds without input before 'Are you still there?' (default 90).",
-)
-@click.option(
-    "--idle-grace",
-    type=click.FloatRange(min=0, min_open=True),
-    metavar="S",
-    help="Seconds the idle prompt waits before resetting (default 15).",
-)
+@IDLE_TIMEOUT
+@IDLE_GRACE
 @click.option("--theme", type=click.Choice(THEMES), help="Colour theme (default: default).")
 @click.option(
     "--config",
@@ -237,20 +240,12 @@ def _open_store(data_dir: Path) -> Any:
 @click.option("--data", "data", type=click.Path(file_okay=False), help="Data directory.")
 @click.option("--lang", help="Start language (da, en).")
 @click.option("--theme", type=click.Choice(THEMES), help="Colour theme.")
-@click.option("--idle-timeout", type=click.FloatRange(min=0, min_open=True), metavar="S")
-@click.option("--idle-grace", type=click.FloatRange(min=0, min_open=True), metavar="S")
-@click.option(
-    "--suspect-seconds",
-    type=click.FloatRange(min=0, min_open=True),
-    metavar="S",
-    help="A survey finished faster than this is saved as suspect (default 3).",
+@IDLE_TIMEOUT
+@IDLE_GRACE
+@seconds_option(
+    "--suspect-seconds", "A survey finished faster than this is saved as suspect (default 3)."
 )
-@click.option(
-    "--thanks-timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    metavar="S",
-    help="Seconds the thank-you screen stays (default 15).",
-)
+@seconds_option("--thanks-timeout", "Seconds the thank-you screen stays (default 15).")
 @click.option("--pin", "pin", help="Organiser PIN (stored only as a salted hash).")
 @click.option("--no-pin", is_flag=True, help="No PIN: the kiosk runs in DEMO mode.")
 @click.option("--sync-endpoint", help="Collector URL for background sync.")
