@@ -316,6 +316,13 @@ class KioskApp(App[None]):
         return None
 
     def _check_idle(self) -> None:
+        """The kiosk's one idle clock: the screen on top hears how long input has been
+        quiet (prompts close, the welcome language goes back); a visit asks, then resets."""
+        from kiosk.app.screens.base import KioskPart
+
+        screen = self.screen
+        if isinstance(screen, KioskPart):
+            screen.idle_for(time.monotonic() - self._last_input)
         visit = self._visit_screen()
         if visit is None or self._idle_prompt_open or self.screen is not visit:
             return

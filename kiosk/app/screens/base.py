@@ -1,4 +1,4 @@
-"""What every kiosk screen shares: the translator and the kiosk's breakpoints."""
+"""What every kiosk screen shares: the kiosk, its texts, its breakpoints, taps and idle time."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ if TYPE_CHECKING:
     from kiosk.app.app import KioskApp
 
 
-class KioskScreen(Screen[Any]):
-    """A full screen of the kiosk; ``-short`` below 32 rows keeps 80x24 usable."""
+class KioskPart:
+    """Mixed into every kiosk screen and prompt; ``-short`` below 32 rows keeps 80x24 usable."""
 
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (32, "-tall")]
 
     @property
     def kiosk(self) -> KioskApp:
-        return self.app  # type: ignore[return-value]
+        return self.app  # type: ignore[attr-defined,no-any-return]
 
     def t(self, key: str, **values: Any) -> str:
         return self.kiosk.t(key, **values)
@@ -26,18 +26,14 @@ class KioskScreen(Screen[Any]):
     def on_mouse_down(self, event: events.MouseDown) -> None:
         self.kiosk.pointer_down(event)
 
+    def idle_for(self, seconds: float) -> None:
+        """Seconds since the last key or tap, told by the app a few times a second to the
+        screen on top: one that must not outlast a visitor walking away acts on it."""
 
-class KioskModal(ModalScreen[Any]):
+
+class KioskScreen(KioskPart, Screen[Any]):
+    """A full screen of the kiosk."""
+
+
+class KioskModal(KioskPart, ModalScreen[Any]):
     """A prompt over the current screen (still there?, PIN)."""
-
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (32, "-tall")]
-
-    @property
-    def kiosk(self) -> KioskApp:
-        return self.app  # type: ignore[return-value]
-
-    def t(self, key: str, **values: Any) -> str:
-        return self.kiosk.t(key, **values)
-
-    def on_mouse_down(self, event: events.MouseDown) -> None:
-        self.kiosk.pointer_down(event)

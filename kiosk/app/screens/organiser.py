@@ -13,7 +13,6 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.timer import Timer
 from textual.widgets import Static
 
 from kiosk.app.screens.base import KioskScreen
@@ -44,16 +43,10 @@ class OrganiserScreen(KioskScreen):
     def on_mount(self) -> None:
         self.refresh_figures()
         self.query_one("#organiser-back").focus(scroll_visible=False)
-        kiosk = self.kiosk
-        self._idle: Timer = self.set_timer(kiosk.idle_timeout + kiosk.idle_grace, self._left)
 
-    def _left(self) -> None:
-        if self.is_current:
+    def idle_for(self, seconds: float) -> None:
+        if seconds >= self.kiosk.idle_timeout + self.kiosk.idle_grace:
             self.dismiss()
-
-    def on_mouse_down(self, event: events.MouseDown) -> None:
-        # KioskModal/KioskScreen.on_mouse_down runs as well: Textual calls each class's handler.
-        self._idle.reset()
 
     def refresh_figures(self) -> None:
         kiosk = self.kiosk
@@ -120,7 +113,6 @@ class OrganiserScreen(KioskScreen):
         )
 
     def on_key(self, event: events.Key) -> None:
-        self._idle.reset()
         if event.key == "escape":
             event.stop()
             self.dismiss()

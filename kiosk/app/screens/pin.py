@@ -10,7 +10,6 @@ from __future__ import annotations
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from kiosk.app.screens.base import KioskModal
@@ -34,27 +33,13 @@ class PinScreen(KioskModal):
 
     def on_mount(self) -> None:
         self.query_one("#pin-input", Input).focus()
-        kiosk = self.kiosk
-        self._idle: Timer = self.set_timer(kiosk.idle_timeout + kiosk.idle_grace, self._left)
 
-    def _left(self) -> None:
-        if self.is_current:
+    def idle_for(self, seconds: float) -> None:
+        if seconds >= self.kiosk.idle_timeout + self.kiosk.idle_grace:
             self.dismiss(False)
-
-    def _active(self) -> None:
-        self._idle.reset()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self._active()
-
-    def on_mouse_down(self, event: events.MouseDown) -> None:
-        # KioskModal/KioskScreen.on_mouse_down runs as well: Textual calls each class's handler.
-        self._active()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self._active()
         result = self.kiosk.pin_gate.attempt(event.value)
         event.input.value = ""
         message = self.query_one("#pin-message", Static)
@@ -66,7 +51,6 @@ class PinScreen(KioskModal):
             message.update(self.t("pin.wrong", left=result.tries_left))
 
     def on_key(self, event: events.Key) -> None:
-        self._active()
         if event.key == "escape":
             event.stop()
             self.dismiss(False)

@@ -6,7 +6,6 @@ kiosk's own after the idle time, so the next visitor does not find it switched.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -70,23 +69,13 @@ class WelcomeScreen(KioskScreen):
         buttons = self.query(".start")
         if buttons:
             buttons.first().focus(scroll_visible=False)
-        self._touched = time.monotonic()
-        self.set_interval(max(0.05, min(1.0, self.kiosk.idle_timeout / 4)), self._check_idle)
 
-    def _check_idle(self) -> None:
+    def idle_for(self, seconds: float) -> None:
         kiosk = self.kiosk
-        if self.app.screen is not self or kiosk.lang == kiosk.default_lang:
-            return
-        if time.monotonic() - self._touched >= kiosk.idle_timeout:
-            self._touched = time.monotonic()
+        if seconds >= kiosk.idle_timeout and kiosk.lang != kiosk.default_lang:
             self.post_message(self.LanguageChosen(kiosk.default_lang))
 
-    def on_mouse_down(self, event: events.MouseDown) -> None:
-        # KioskScreen.on_mouse_down runs as well: Textual calls each class's handler.
-        self._touched = time.monotonic()
-
     def on_key(self, event: events.Key) -> None:
-        self._touched = time.monotonic()
         if event.character and event.character.isdigit() and event.character != "0":
             options = self.options()
             number = int(event.character)
