@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from kiosk.ids import kiosk_id_problem
+
 PIN_ENV = "KIOSK_ADMIN_PIN"
 #: scrypt cost: about 50 ms here, and 16 MiB of memory: slow enough against guessing.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -100,6 +102,8 @@ def parse_config(raw: dict[str, Any], path: Path) -> KioskConfig:
     for key in ("kiosk_id", "lang", "theme", "admin_pin_hash"):
         if key in raw:
             values[key] = _string(raw[key], key, path)
+    if "kiosk_id" in values and (problem := kiosk_id_problem(values["kiosk_id"])):
+        raise ConfigError(f"{path}: kiosk_id: {problem} (the collector refuses any other)")
     if "theme" in values and values["theme"] not in THEMES:
         raise ConfigError(f"{path}: theme {values['theme']!r} is not one of {', '.join(THEMES)}")
     for key in _NUMBERS:

@@ -85,7 +85,7 @@ def export_csv(
         *(CONTACT_COLUMNS if contacts is not None else ()),
     ]
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow([_cell(name) for name in header])  # keys come from senders too
     for record in rows:
         cells: list[Any] = [record.get(column) for column in BASE_COLUMNS]
         if has_ideas:

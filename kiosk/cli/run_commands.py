@@ -50,6 +50,16 @@ def _config(path: str | None) -> KioskConfig:
         sys.exit(1)
 
 
+def _checked_kiosk_id(value: str | None) -> str | None:
+    """The same kiosk id rule as the collector's: an id it refuses would never sync."""
+    from kiosk.ids import kiosk_id_problem
+
+    problem = kiosk_id_problem(value) if value is not None else None
+    if problem:
+        raise click.BadParameter(problem, param_hint="'--kiosk-id'")
+    return value
+
+
 def _data_dir_given(ctx: click.Context) -> bool:
     source = ctx.get_parameter_source("data_dir")
     return source is not None and source.name != "DEFAULT"
@@ -71,7 +81,11 @@ IDLE_GRACE = seconds_option(
 @click.command()
 @click.argument("survey_files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @data_option
-@click.option("--kiosk-id", help="This kiosk's id in records. Default: made once, kept in DIR.")
+@click.option(
+    "--kiosk-id",
+    callback=lambda _ctx, _param, value: _checked_kiosk_id(value),
+    help="This kiosk's id in records. Default: made once, kept in DIR.",
+)
 @click.option("--lang", help="Language the welcome screen starts in (da, en).")
 @IDLE_TIMEOUT
 @IDLE_GRACE
@@ -229,7 +243,11 @@ def _open_store(data_dir: Path) -> Any:
     show_default=True,
     help="Where to write the config file.",
 )
-@click.option("--kiosk-id", help="This kiosk's id, e.g. gentofte-stand-1.")
+@click.option(
+    "--kiosk-id",
+    callback=lambda _ctx, _param, value: _checked_kiosk_id(value),
+    help="This kiosk's id, e.g. gentofte-stand-1.",
+)
 @click.option(
     "--survey",
     "surveys",
@@ -281,7 +299,7 @@ def init(
         click.echo(f"Error: {output} exists; use --force to overwrite it.", err=True)
         sys.exit(1)
     if kiosk_id is None:
-        kiosk_id = click.prompt("Kiosk id", default="kiosk-1")
+        kiosk_id = click.prompt("Kiosk id", default="kiosk-1", value_proc=_checked_kiosk_id)
     if not surveys:
         surveys = (click.prompt("Survey file", default=str(DEFAULT_SURVEY)),)
     if pin is None and not no_pin:

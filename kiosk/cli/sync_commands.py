@@ -543,13 +543,15 @@ def collector_export(db: Path, fmt: str, out: Path | None, survey_id: str | None
     import sqlite3
 
     from kiosk.cli.data_commands import _done, _output, survey_question_orders
+    from kiosk.collector.export import clean_record, output_file
     from kiosk.collector.storage import CollectorStorage
     from kiosk.export import export_csv, export_jsonl
     from kiosk.paths import SURVEYS_DIR
 
     try:
         storage = CollectorStorage(db)
-        records = list(storage.iter_records(survey_id))
+        # visitor text and whatever a sender got stored: cleaned before any of it is written
+        records = [clean_record(r) for r in storage.iter_records(survey_id)]
         storage.close()
     except sqlite3.DatabaseError as exc:
         _fail(f"{db} is not a collector database ({exc})", 2)
@@ -560,7 +562,7 @@ def collector_export(db: Path, fmt: str, out: Path | None, survey_id: str | None
         return
     by_survey: dict[str, list[dict[str, Any]]] = {}
     for record in records:
-        by_survey.setdefault(record["survey_id"], []).append(record)
+        by_survey.setdefault(str(record.get("survey_id")), []).append(record)
     if len(by_survey) > 1 and (out is None or not out.is_dir()):
         names = ", ".join(sorted(by_survey))
         _fail(
@@ -569,8 +571,14 @@ def collector_export(db: Path, fmt: str, out: Path | None, survey_id: str | None
             2,
         )
     orders = survey_question_orders(sorted(SURVEYS_DIR.glob("*.yaml")))
+    taken: set[str] = set()
     for sid, rows in sorted(by_survey.items()):
-        target = out / f"{sid}.csv" if out is not None and out.is_dir() else out
+        target = out
+        if out is not None and out.is_dir():
+            try:  # a file name from a safe slug of the id: never a path of the sender's
+                target = output_file(out, str(sid), taken)
+            except ValueError as exc:
+                _fail(f"not writing survey {sid}: {exc}", 2)
         with _output(target) as stream:
             count = export_csv(rows, stream, orders.get(sid, ()))
         _done(count, target)

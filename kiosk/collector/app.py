@@ -7,19 +7,29 @@ where blocking SQLite calls belong. Nothing here logs record contents.
 from __future__ import annotations
 
 import hmac
+import json
 import logging
+import re
 import threading
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, ValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from kiosk.collector.limits import BodyLimitMiddleware, SyncHeaderMiddleware
 from kiosk.collector.storage import CollectorBusy, CollectorStorage
-from kiosk.records import RecordModel
-from kiosk.sync.protocol import DIGEST_ROUTE, HEALTH_PATH, SUBMISSIONS_PATH, token_problem
+from kiosk.records import KioskId, RecordModel
+from kiosk.sync.protocol import (
+    DIGEST_ROUTE,
+    HEALTH_PATH,
+    SUBMISSIONS_PATH,
+    canonical_json,
+    token_problem,
+)
 
 log = logging.getLogger("kiosk.collector")
 
@@ -31,7 +41,9 @@ RETRY_AFTER_S = 1
 class Submission(BaseModel):
     """A batch of records from one kiosk (records as ``kiosk export --format jsonl`` writes)."""
 
-    kiosk_id: Annotated[str, Field(min_length=1, max_length=64)]
+    model_config = ConfigDict(strict=True)
+
+    kiosk_id: KioskId
     records: list[dict[str, Any]]
 
 
@@ -96,18 +108,65 @@ def create_app(
                 headers={"WWW-Authenticate": "Bearer"},
             )
 
-    def busy(reason: str) -> JSONResponse:
+    def busy(reason: str) -> Response:
         log.warning("busy: %s", reason)
-        return JSONResponse(
-            {"detail": "collector busy, retry later"},
-            status_code=503,
-            headers={"Retry-After": str(RETRY_AFTER_S)},
+        return _json(
+            {"detail": "collector busy, retry later"}, 503, {"Retry-After": str(RETRY_AFTER_S)}
         )
 
     @app.get(HEALTH_PATH, response_model=Health)
     def health() -> dict[str, str]:
         """Is this a live collector? No token needed."""
         return {"status": "ok"}
+
+    def store(body: bytes) -> Response:
+        """Parse, check and store one submission (in the thread pool: JSON and SQLite block)."""
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past reason
+            return _json(
+                {"detail": [{"loc": ["body"], "msg": "not a JSON document", "type": "json"}]},
+                422,
+            )
+        try:
+            submission = Submission.model_validate(data)
+        except ValidationError as exc:
+            problems = [
+                {
+                    "loc": ["body", *_safe_loc(error["loc"])],
+                    "msg": error["msg"],
+                    "type": error["type"],
+                }
+                for error in exc.errors()[:10]
+            ]
+            log.warning("refused a submission: %s", "; ".join(_where(p["loc"]) for p in problems))
+            return _json({"detail": problems}, 422)
+        results: list[dict[str, Any] | None] = []
+        valid: list[tuple[str, dict[str, Any]]] = []
+        for record in submission.records:
+            problem = _record_problem(record, submission.kiosk_id)
+            if problem is None:
+                valid.append((record["id"], record))
+                results.append(None)
+            else:
+                results.append({"id": _result_id(record), "status": "invalid", "error": problem})
+        try:
+            outcomes = iter(storage.store_batch(valid))
+        except CollectorBusy as exc:
+            return busy(str(exc))
+        merged = []
+        for result in results:
+            if result is None:
+                outcome = next(outcomes)
+                result = {"id": outcome.id, "status": outcome.status}
+                if outcome.error:
+                    result["error"] = outcome.error
+            merged.append(result)
+        tally: dict[str, int] = {}
+        for result in merged:
+            tally[result["status"]] = tally.get(result["status"], 0) + 1
+        log.info("kiosk %s: %s", _quoted(submission.kiosk_id), _tally_text(tally))
+        return _json({"results": merged}, 200)
 
     @app.post(
         SUBMISSIONS_PATH,
@@ -117,42 +176,32 @@ def create_app(
         responses={
             401: {"description": "Missing or wrong token"},
             413: {"description": "Body over the collector's limit: send fewer records"},
+            422: {"description": "Not a submission: the body is not JSON or not of this form"},
             503: {"description": "Busy: retry after Retry-After seconds"},
         },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": Submission.model_json_schema()}},
+            }
+        },
     )
-    def submit(submission: Submission) -> Any:
-        """Store a batch; one result per record, committed before this reply is sent."""
-        if not slots.acquire(timeout=0.5):
+    async def submit(request: Request) -> Response:
+        """Store a batch; one result per record, committed before this reply is sent.
+
+        The body is read here, not by FastAPI: the token dependency has run by now, so a
+        request without the token is refused before a byte of its body is read or parsed.
+        """
+        if not await run_in_threadpool(slots.acquire, True, 0.5):
             return busy("too many concurrent submissions")
         try:
-            results: list[dict[str, Any] | None] = []
-            valid: list[tuple[str, dict[str, Any]]] = []
-            for record in submission.records:
-                problem = _record_problem(record, submission.kiosk_id)
-                if problem is None:
-                    valid.append((record["id"], record))
-                    results.append(None)
-                else:
-                    results.append(
-                        {"id": str(record.get("id")), "status": "invalid", "error": problem}
-                    )
+            chunks = []
             try:
-                outcomes = iter(storage.store_batch(valid))
-            except CollectorBusy as exc:
-                return busy(str(exc))
-            merged = []
-            for result in results:
-                if result is None:
-                    outcome = next(outcomes)
-                    result = {"id": outcome.id, "status": outcome.status}
-                    if outcome.error:
-                        result["error"] = outcome.error
-                merged.append(result)
-            tally: dict[str, int] = {}
-            for result in merged:
-                tally[result["status"]] = tally.get(result["status"], 0) + 1
-            log.info("kiosk %s: %s", submission.kiosk_id, _tally_text(tally))
-            return {"results": merged}
+                async for chunk in request.stream():
+                    chunks.append(chunk)
+            except ClientDisconnect:
+                return Response(status_code=400)  # the kiosk went away mid-body: nobody hears
+            return await run_in_threadpool(store, b"".join(chunks))
         finally:
             slots.release()
 
@@ -174,15 +223,67 @@ def _record_problem(record: dict[str, Any], kiosk_id: str) -> str | None:
     """Why a record breaks the record schema (field names only, never values), or None."""
     try:
         RecordModel.model_validate(record)
+        canonical_json(record).encode("utf-8")  # what storage hashes: must be valid UTF-8
     except ValidationError as exc:
-        parts = []
-        for error in exc.errors()[:5]:
-            where = ".".join(str(p) for p in error["loc"]) or "record"
-            parts.append(f"{where}: {error['msg']}")
-        return "; ".join(parts)
+        parts: dict[str, str] = {}
+        for error in exc.errors():
+            loc = _safe_loc(error["loc"])
+            if loc[:1] == ["answers"] and len(loc) > 1:  # one line an answer, not one a type
+                loc, msg = loc[:2], _answer_problem(error)
+            else:
+                msg = error["msg"]
+            parts.setdefault(_where(loc), msg)
+            if len(parts) == 5:
+                break
+        return "; ".join(f"{where}: {msg}" for where, msg in parts.items())
+    except (UnicodeError, ValueError, RecursionError):
+        return "record: holds characters that are not valid Unicode"
     if record["kiosk_id"] != kiosk_id:
-        return f"kiosk_id differs from the submission's kiosk_id {kiosk_id!r}"
+        return f"kiosk_id differs from the submission's kiosk_id {_quoted(kiosk_id)}"
     return None
+
+
+def _answer_problem(error: Any) -> str:
+    if error["type"] in ("slug", "unsafe_text", "string_too_long", "too_long"):
+        return str(error["msg"])
+    return (
+        "an answer is a text (at most 1000 characters), true or false, a whole number, "
+        "or a list of texts"
+    )
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_:-]{1,64}\Z")
+
+
+def _safe_loc(loc: tuple[int | str, ...] | list[int | str]) -> list[int | str]:
+    """Where an error is, without echoing a sender's odd keys (they may be anything)."""
+    return [p if isinstance(p, int) or _PLAIN_NAME.match(p) else "<key>" for p in loc]
+
+
+def _where(loc: list[int | str]) -> str:
+    return ".".join(str(p) for p in loc) or "record"
+
+
+def _result_id(record: dict[str, Any]) -> str:
+    """The id a result is filed under: the one sent, as the kiosk matches results by it."""
+    value = record.get("id")
+    return value if isinstance(value, str) else str(value)[:100]
+
+
+def _quoted(value: str) -> str:
+    """A sender's text as a JSON string: no line break, escape or odd character goes raw
+    into a log line or a terminal."""
+    return json.dumps(value, ensure_ascii=True)
+
+
+def _json(payload: Any, status: int, headers: dict[str, str] | None = None) -> Response:
+    """ASCII JSON: a lone surrogate a sender put in an id comes back escaped, never a 500."""
+    return Response(
+        json.dumps(payload, ensure_ascii=True, separators=(",", ":")),
+        status_code=status,
+        headers=headers,
+        media_type="application/json",
+    )
 
 
 def _tally_text(tally: dict[str, int]) -> str:

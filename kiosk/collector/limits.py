@@ -19,8 +19,17 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+class _BodyTooLarge(Exception):
+    """Raised from ``receive`` when the body passes the limit; answered with 413."""
+
+
 class BodyLimitMiddleware:
-    """Answers 413 to a request whose body is larger than ``max_body`` bytes."""
+    """Answers 413 to a request whose body is larger than ``max_body`` bytes.
+
+    Nothing is read ahead: a declared length over the limit is refused at once, and a body
+    is counted as the application reads it, so an endpoint that refuses first (a missing
+    token) never has the body read at all.
+    """
 
     def __init__(self, app: ASGIApp, max_body: int) -> None:
         self.app = app
@@ -39,31 +48,29 @@ class BodyLimitMiddleware:
                 if declared > self.max_body:
                     await self._too_large(send)
                     return
-        chunks: list[bytes] = []
         size = 0
-        more = True
-        while more:
+        started = False
+
+        async def counted() -> Message:
+            nonlocal size
             message = await receive()
-            if message["type"] == "http.disconnect":
-                return  # the client went away mid-body: nothing to store, nobody to answer
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body:
+            if message["type"] == "http.request":
+                size += len(message.get("body", b""))
+                if size > self.max_body:
+                    raise _BodyTooLarge
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except _BodyTooLarge:
+            if not started:
                 await self._too_large(send)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
 
     async def _too_large(self, send: Send) -> None:
         payload = json.dumps(

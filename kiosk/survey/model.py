@@ -23,8 +23,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-SLUG_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
-LANG_PATTERN = r"^[a-z]{2,3}$"
+from kiosk.ids import LANG_PATTERN, SLUG_PATTERN  # one definition for surveys and records
+
 #: Characters of reference codes: no look-alikes (0/O, 1/I/L).
 REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
