@@ -203,6 +203,13 @@ def build_app(
     except OSError as exc:
         click.echo(f"Error: cannot use the data directory {data_dir}: {exc}", err=True)
         sys.exit(1)
+    if config.kiosk_id is None:  # a hand-edited kiosk-id file: one the collector takes
+        try:
+            _checked_kiosk_id(kiosk_id)
+        except click.BadParameter as exc:
+            where = data_dir / "kiosk-id"
+            click.echo(f"Error: {where}: {exc.message}; fix it or give --kiosk-id", err=True)
+            sys.exit(1)
     settings = AppSettings(
         kiosk_id=kiosk_id,
         lang=config.lang,
