@@ -355,6 +355,36 @@ def test_bodies_without_a_token_are_not_read(tmp_path: Path, token_file: Path) -
         collector.stop()
 
 
+def test_a_chunked_body_over_the_limit_is_413_as_it_is_read(
+    tmp_path: Path, token_file: Path
+) -> None:
+    """Without a Content-Length the limit is counted while the body arrives."""
+    collector = CollectorProcess(tmp_path / "chunked.db", token_file, "--max-body", "4096").start()
+    try:
+        records = [kiosk_record("chunked", n) for n in range(30)]
+        body = json.dumps({"kiosk_id": "chunked", "records": records}).encode()
+        chunks = (body[i : i + 1000] for i in range(0, len(body), 1000))
+        reply = requests.post(
+            collector.url + "/v1/submissions",
+            data=chunks,
+            headers={**AUTH, "Content-Type": "application/json"},
+            timeout=30,
+        )
+        assert reply.status_code == 413
+        assert collector.rows() == {}
+        small = json.dumps({"kiosk_id": "chunked", "records": records[:2]}).encode()
+        reply = requests.post(
+            collector.url + "/v1/submissions",
+            data=iter([small[:100], small[100:]]),
+            headers={**AUTH, "Content-Type": "application/json"},
+            timeout=30,
+        )
+        assert statuses(reply) == ["accepted", "accepted"]
+    finally:
+        collector.stop()
+    assert "Traceback" not in collector.log.read_text()
+
+
 # --- 13. lone surrogates ---------------------------------------------------------------
 
 
