@@ -405,6 +405,29 @@ def test_a_lone_surrogate_makes_that_record_invalid_not_the_batch(
     assert "Traceback" not in shared_collector.log.read_text()
 
 
+@pytest.mark.parametrize("depth", [900, 100_000])
+def test_deeply_nested_bodies_are_refused_never_a_500(
+    shared_collector: CollectorProcess, depth: int
+) -> None:
+    nested = "[" * depth + "]" * depth
+    for body in (
+        nested,
+        '{"kiosk_id": "deep", "records": [{"id": ' + nested + "}]}",
+        '{"kiosk_id": "deep", "records": [{"answers": {"q": ' + nested + "}}]}",
+    ):
+        reply = requests.post(
+            shared_collector.url + "/v1/submissions",
+            data=body.encode(),
+            headers={**AUTH, "Content-Type": "application/json"},
+            timeout=30,
+        )
+        assert reply.status_code in (200, 422)
+        if reply.status_code == 200:
+            assert statuses(reply) == ["invalid"]
+    assert shared_collector.rows("deep") == {}
+    assert "Traceback" not in shared_collector.log.read_text()
+
+
 # --- 14. log injection -----------------------------------------------------------------
 
 
