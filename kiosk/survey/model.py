@@ -23,7 +23,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from kiosk.ids import LANG_PATTERN, SLUG_PATTERN  # one definition for surveys and records
+from kiosk.ids import LANG_PATTERN, SLUG_MAX_LENGTH, SLUG_PATTERN  # shared with records
 
 #: Characters of reference codes: no look-alikes (0/O, 1/I/L).
 REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -33,7 +33,7 @@ Slug = Annotated[
     Field(
         pattern=SLUG_PATTERN,
         min_length=1,
-        max_length=64,
+        max_length=SLUG_MAX_LENGTH,
         description="Lowercase letters, digits, '-' and '_'.",
     ),
 ]
