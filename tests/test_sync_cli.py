@@ -139,7 +139,7 @@ def test_exit_codes_for_network_auth_and_usage(
     no_endpoint = kiosk_sync(*data, env_token=TOKEN)
     assert no_endpoint.returncode == 4 and "--endpoint" in no_endpoint.stderr
     bad_url = kiosk_sync(*data, "--endpoint", "collector.example.dk", env_token=TOKEN)
-    assert bad_url.returncode == 4 and "not a usable URL" in bad_url.stdout
+    assert bad_url.returncode == 4 and "not a usable URL" in bad_url.stdout + bad_url.stderr
     no_data = kiosk_sync("--data", str(tmp_path / "nope"), "--endpoint", shared_collector.url,
                          env_token=TOKEN)  # fmt: skip
     assert no_data.returncode == 4 and "no kiosk data" in no_data.stderr

@@ -51,8 +51,10 @@ def read_config(path: Path | None) -> dict[str, Any]:
 
 
 def read_token_file(path: Path) -> str:
+    from kiosk.sync.protocol import read_token_file as read_token
+
     try:
-        token = path.read_text(encoding="utf-8").strip()
+        token = read_token(path)
     except OSError as exc:
         _fail(f"cannot read the token file {path}: {exc.strerror}")
     except UnicodeDecodeError:
@@ -155,7 +157,8 @@ def open_store(data_dir: Path) -> Any:
     type=click.FloatRange(0.1, 600),
     default=30.0,
     show_default=True,
-    help="Seconds to wait for each answer.",
+    help="Seconds to wait for each answer, from the request to its last byte "
+    "(plus up to 5 s to connect).",
 )
 @click.option(
     "--attempts",
@@ -170,6 +173,12 @@ def open_store(data_dir: Path) -> Any:
     default=0.5,
     show_default=True,
     help="First pause between tries, in seconds; it doubles each time.",
+)
+@click.option(
+    "--insecure-http",
+    is_flag=True,
+    help="Allow http:// to a collector on another machine: the token then travels "
+    "unencrypted, so only on a network you trust (docs/sync-protocol.md, TLS).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show each retry and why (on stderr).")
 @click.option(
@@ -188,6 +197,7 @@ def sync(
     timeout: float,
     attempts: int,
     retry_delay: float,
+    insecure_http: bool,
     verbose: bool,
     summary_json: Path | None,
 ) -> None:
@@ -205,6 +215,7 @@ def sync(
     from rich.console import Console
 
     from kiosk.sync.client import AuthError, RetryPolicy, SyncClient, SyncError
+    from kiosk.sync.endpoint import endpoint_problem, is_plain_http_beyond_loopback
     from kiosk.sync.runner import verify as verify_digest
 
     _setup_logging(verbose)
@@ -212,6 +223,14 @@ def sync(
     endpoint = endpoint or os.environ.get("KIOSK_ENDPOINT") or config.get("endpoint")
     if not endpoint or not isinstance(endpoint, str):
         _fail("no collector endpoint: give --endpoint URL (or [sync] endpoint in --config)")
+    insecure_http = insecure_http or config.get("insecure_http") is True
+    endpoint_refused = endpoint_problem(endpoint, allow_plain_http=insecure_http)
+    if endpoint_refused:
+        _fail(endpoint_refused)
+    if is_plain_http_beyond_loopback(endpoint):
+        click.echo(
+            "warning: sending the token unencrypted over http:// (--insecure-http)", err=True
+        )
     token = resolve_token(token_file, config, config_path)
     if ca_bundle is None and isinstance(config.get("ca_bundle"), str):
         ca_bundle = Path(config["ca_bundle"]).expanduser()
@@ -228,6 +247,7 @@ def sync(
         token,
         ca_bundle=str(ca_bundle) if ca_bundle else None,
         read_timeout=timeout,
+        allow_plain_http=insecure_http,
         retry=RetryPolicy(max_attempts=attempts, base_delay=retry_delay),
     )
     verify_results = []
@@ -274,18 +294,15 @@ def sync(
 
 
 def _setup_logging(verbose: bool) -> None:
-    """Retries on stderr with --verbose; otherwise only the summary speaks."""
+    """Waits and retries on stderr (all details with --verbose), then the summary speaks."""
     import logging
 
     logger = logging.getLogger("kiosk.sync")
-    if verbose:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-    else:
-        logger.addHandler(logging.NullHandler())
-        logger.propagate = False
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    logger.propagate = False
 
 
 def _run_with_progress(store: Any, client: Any, batch_size: int, console: Any) -> Any:
