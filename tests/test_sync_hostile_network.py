@@ -226,3 +226,28 @@ def test_the_kiosk_config_refuses_plain_http_beyond_loopback_unless_asked(
         '[sync]\nendpoint = "http://10.0.0.5:8000"\ninsecure_http = true\n', encoding="utf-8"
     )
     assert load_config(config).sync.insecure_http is True
+
+
+def test_collector_serve_help_explains_tls() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "kiosk", "collector", "serve", "--help"],
+        capture_output=True, text=True, timeout=45,
+    )  # fmt: skip
+    assert run.returncode == 0
+    help_text = " ".join(run.stdout.split())
+    assert "TLS certificate (PEM)" in help_text
+    assert "--ssl-keyfile key.pem" in help_text
+    assert "reverse proxy" in help_text
+
+
+@pytest.mark.parametrize(
+    ("host", "tls", "warns"),
+    [("0.0.0.0", False, True), ("192.168.1.2", False, True), ("0.0.0.0", True, False),
+     ("127.0.0.1", False, False), ("localhost", False, False)],
+)  # fmt: skip
+def test_collector_warns_when_serving_plain_http_beyond_loopback(
+    host: str, tls: bool, warns: bool
+) -> None:
+    from kiosk.cli.sync_commands import plain_http_warning
+
+    assert (plain_http_warning(host, tls=tls) is not None) is warns

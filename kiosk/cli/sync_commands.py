@@ -452,6 +452,20 @@ def collector() -> None:
     """
 
 
+def plain_http_warning(host: str, *, tls: bool) -> str | None:
+    """A warning when kiosks would send their token unencrypted to this collector."""
+    from kiosk.sync.endpoint import is_loopback
+
+    if tls or is_loopback(host):
+        return None
+    return (
+        f"serving plain HTTP on {host}: kiosks' tokens would cross the network unencrypted, "
+        "and kiosks refuse http:// beyond loopback without --insecure-http; give "
+        "--ssl-certfile/--ssl-keyfile or put an https reverse proxy in front of 127.0.0.1 "
+        "(docs/sync-protocol.md, TLS)"
+    )
+
+
 def _collector_token(token_file: Path | None) -> str:
     """The token kiosks must send; one a kiosk can send at all (see ``token_problem``)."""
     if token_file is not None:
@@ -492,8 +506,19 @@ def _collector_token(token_file: Path | None) -> str:
     show_default=True,
     help="Submissions handled at once (503 with Retry-After above).",
 )
-@click.option("--ssl-certfile", type=click.Path(exists=True, dir_okay=False), default=None)
-@click.option("--ssl-keyfile", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option(
+    "--ssl-certfile",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="TLS certificate (PEM) to serve https directly; or put a reverse proxy in front "
+    "(docs/sync-protocol.md, TLS).",
+)
+@click.option(
+    "--ssl-keyfile",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="The certificate's private key (PEM), with --ssl-certfile.",
+)
 def serve(
     db: Path,
     host: str,
@@ -506,10 +531,15 @@ def serve(
 ) -> None:
     """Receive records from kiosks over HTTP and store each exactly once in SQLite.
 
+    Kiosks send their shared token with every request: beyond this machine, serve
+    https (--ssl-certfile/--ssl-keyfile, or a reverse proxy in front of 127.0.0.1).
+
     \b
-    Example:
-        kiosk collector serve --db collector.db --host 0.0.0.0 --port 8080 \\
-              --token-file collector.token
+    Examples:
+        kiosk collector serve --db collector.db --token-file collector.token
+        kiosk collector serve --db collector.db --host 0.0.0.0 --port 8443 \\
+              --token-file collector.token \\
+              --ssl-certfile cert.pem --ssl-keyfile key.pem
     The API description is served at /docs and /openapi.json.
     """
     import sqlite3
@@ -517,6 +547,9 @@ def serve(
     from kiosk.collector.server import serve as run_server
 
     token = _collector_token(token_file)
+    warning = plain_http_warning(host, tls=ssl_certfile is not None)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
     try:
         run_server(
             db,
