@@ -29,6 +29,8 @@ __all__ = ["shared_collector", "token_file"]
 
 pytestmark = pytest.mark.timeout(120)
 SCRIPT = PROJECT_ROOT / "scripts" / "sync-after-event"
+#: The wrapper script runs the venv these tests run in.
+SCRIPT_ENV = {**os.environ, "COLUMNS": "160", "BORGERKIOSK_VENV": sys.prefix}
 
 
 def kiosk_sync(*args: str, env_token: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -217,10 +219,10 @@ def test_sync_after_event_table(
     fill(dirs[0], "event-1", 30)
     fill(dirs[1], "event-2", 12)
     run = subprocess.run(
-        [sys.executable, str(SCRIPT), "--endpoint", shared_collector.url,
+        ["bash", str(SCRIPT), "--endpoint", shared_collector.url,
          "--token-file", str(token_file), *map(str, dirs)],
         capture_output=True, text=True, timeout=120,
-        env={**os.environ, "COLUMNS": "160"},
+        env=SCRIPT_ENV,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
     lines = run.stdout.splitlines()
@@ -230,9 +232,9 @@ def test_sync_after_event_table(
     assert [c.strip() for c in row2.split("│")[3:8]] == ["12", "12", "0", "0", "yes"]
     assert_invariants(shared_collector, *dirs)
     missing = subprocess.run(
-        [sys.executable, str(SCRIPT), "--endpoint", shared_collector.url,
+        ["bash", str(SCRIPT), "--endpoint", shared_collector.url,
          "--token-file", str(token_file), str(tmp_path / "nothing-here")],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "160"},
+        capture_output=True, text=True, timeout=120, env=SCRIPT_ENV,
     )  # fmt: skip
     assert missing.returncode == 4 and "failed (exit 4)" in missing.stdout
     summary = json.dumps(run.stdout)
@@ -353,9 +355,9 @@ def test_sync_after_event_with_a_rejected_record_is_not_done(
         store.save(kiosk_record("event-3", 9, survey_hash="not-a-hash"))
     for _run in range(2):  # the second run sends nothing, and still is not done
         run = subprocess.run(
-            [sys.executable, str(SCRIPT), "--endpoint", shared_collector.url, "-v",
+            ["bash", str(SCRIPT), "--endpoint", shared_collector.url, "-v",
              "--token-file", str(token_file), str(data)],
-            capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "160"},
+            capture_output=True, text=True, timeout=120, env=SCRIPT_ENV,
         )  # fmt: skip
         assert run.returncode == 1, run.stdout + run.stderr
         row = next(line for line in run.stdout.splitlines() if "event-3" in line and "│" in line)
@@ -397,3 +399,26 @@ def test_ctrl_c_mid_batch_is_a_message_not_a_traceback(
     assert final.returncode == 0, final.stdout
     assert "already there:     10" in final.stdout and "synced now:        20" in final.stdout
     assert_invariants(shared_collector, tmp_path)
+
+
+def test_sync_after_event_passes_every_connection_option_on() -> None:
+    from kiosk.cli.after_event_command import _as_arguments
+
+    arguments = _as_arguments(
+        {
+            "endpoint": "https://c.example.dk",
+            "token_file": Path("t.token"),
+            "config_path": None,
+            "batch_size": 500,  # the default: left to kiosk sync
+            "ca_bundle": None,
+            "timeout": 3.0,
+            "attempts": 5,
+            "retry_delay": 0.01,
+            "insecure_http": True,
+            "verbose": False,
+        }
+    )
+    assert arguments == [
+        "--endpoint", "https://c.example.dk", "--token-file", "t.token",
+        "--timeout", "3.0", "--retry-delay", "0.01", "--insecure-http",
+    ]  # fmt: skip

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -125,62 +126,78 @@ def open_store(data_dir: Path) -> Any:
     return store
 
 
+#: ``kiosk sync``'s options for reaching the collector, shared with ``kiosk sync-after-event``,
+#: which passes them on to each ``kiosk sync`` it runs.
+CONNECTION_OPTIONS: list[Callable[[Any], Any]] = [
+    click.option(
+        "--endpoint", metavar="URL", help="The collector, e.g. https://collector.example.dk"
+    ),
+    click.option(
+        "--token-file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help=f"File holding the token (else ${TOKEN_ENV}, else the config's [sync] token).",
+    ),
+    click.option(
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Kiosk config (TOML) whose [sync] table gives endpoint, token_file, ca_bundle.",
+    ),
+    click.option(
+        "--batch-size",
+        type=click.IntRange(1, 10000),
+        default=500,
+        show_default=True,
+        help="Records a request (halved automatically when the collector says too large).",
+    ),
+    click.option(
+        "--ca-bundle",
+        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        help="CA certificates to trust (a municipal CA). Certificates are always verified.",
+    ),
+    click.option(
+        "--timeout",
+        type=click.FloatRange(0.1, 600),
+        default=30.0,
+        show_default=True,
+        help="Seconds to wait for each answer, from the request to its last byte "
+        "(plus up to 5 s to connect).",
+    ),
+    click.option(
+        "--attempts",
+        type=click.IntRange(1, 100),
+        default=5,
+        show_default=True,
+        help="Tries per request before giving up (with growing pauses).",
+    ),
+    click.option(
+        "--retry-delay",
+        type=click.FloatRange(0.0, 60),
+        default=0.5,
+        show_default=True,
+        help="First pause between tries, in seconds; it doubles each time.",
+    ),
+    click.option(
+        "--insecure-http",
+        is_flag=True,
+        help="Allow http:// to a collector on another machine: the token then travels "
+        "unencrypted, so only on a network you trust (docs/sync-protocol.md, TLS).",
+    ),
+    click.option("-v", "--verbose", is_flag=True, help="Show each retry and why (on stderr)."),
+]
+
+
+def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Apply :data:`CONNECTION_OPTIONS` to a command, in their order in --help."""
+    for option in reversed(CONNECTION_OPTIONS):
+        func = option(func)
+    return func
+
+
 @click.command(cls=_UsageExit4, epilog=SYNC_EXIT_CODES)
 @data_option
-@click.option("--endpoint", metavar="URL", help="The collector, e.g. https://collector.example.dk")
-@click.option(
-    "--token-file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help=f"File holding the token (else ${TOKEN_ENV}, else the config's [sync] token).",
-)
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Kiosk config (TOML) whose [sync] table gives endpoint, token_file, ca_bundle.",
-)
-@click.option(
-    "--batch-size",
-    type=click.IntRange(1, 10000),
-    default=500,
-    show_default=True,
-    help="Records a request (halved automatically when the collector says too large).",
-)
+@connection_options
 @click.option("--verify", is_flag=True, help="Afterwards compare the collector's digest.")
-@click.option(
-    "--ca-bundle",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="CA certificates to trust (a municipal CA). Certificates are always verified.",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(0.1, 600),
-    default=30.0,
-    show_default=True,
-    help="Seconds to wait for each answer, from the request to its last byte "
-    "(plus up to 5 s to connect).",
-)
-@click.option(
-    "--attempts",
-    type=click.IntRange(1, 100),
-    default=5,
-    show_default=True,
-    help="Tries per request before giving up (with growing pauses).",
-)
-@click.option(
-    "--retry-delay",
-    type=click.FloatRange(0.0, 60),
-    default=0.5,
-    show_default=True,
-    help="First pause between tries, in seconds; it doubles each time.",
-)
-@click.option(
-    "--insecure-http",
-    is_flag=True,
-    help="Allow http:// to a collector on another machine: the token then travels "
-    "unencrypted, so only on a network you trust (docs/sync-protocol.md, TLS).",
-)
-@click.option("-v", "--verbose", is_flag=True, help="Show each retry and why (on stderr).")
 @click.option(
     "--summary-json",
     type=click.Path(path_type=Path, dir_okay=False),
