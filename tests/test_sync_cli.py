@@ -175,6 +175,26 @@ def test_config_file_gives_endpoint_and_token_file(
     assert bad.returncode == 4 and "not valid TOML" in bad.stderr
 
 
+def test_kiosk_sync_reads_the_config_as_kiosk_run_does(
+    tmp_path: Path, shared_collector: CollectorProcess, token_file: Path
+) -> None:
+    """One parser: a misspelt [sync] key is named, not ignored and then "no token"."""
+    from kiosk.config import ConfigError, load_config
+
+    data = tmp_path / "data"
+    fill(data, "cli-one-parser", 1)
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        f'[sync]\nendpoint = "{shared_collector.url}"\ntoken_fil = "{token_file.name}"\n'
+    )
+    run = kiosk_sync("--data", str(data), "--config", str(config))
+    assert run.returncode == 4
+    assert "unknown key sync.token_fil" in run.stderr
+    assert "no token" not in run.stderr
+    with pytest.raises(ConfigError, match=r"unknown key sync\.token_fil"):
+        load_config(config)  # what kiosk run says about the same file
+
+
 def test_captive_portal_exit_2_and_verify_mismatch_exit_5(
     tmp_path: Path, shared_collector: CollectorProcess
 ) -> None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from kiosk.cli.options import data_option
+
+if TYPE_CHECKING:
+    from kiosk.config import SyncConfig
 
 TOKEN_ENV = "KIOSK_TOKEN"
 
@@ -34,21 +36,17 @@ def _fail(message: str, code: int = 4) -> None:
     sys.exit(code)
 
 
-def read_config(path: Path | None) -> dict[str, Any]:
-    """The ``[sync]`` table of a kiosk config file (TOML), or {} without one."""
+def read_sync_config(path: Path | None) -> SyncConfig:
+    """The ``[sync]`` table of a kiosk config, read by the one parser ``kiosk run`` uses."""
+    from kiosk.config import ConfigError, SyncConfig, load_config
+
     if path is None:
-        return {}
+        return SyncConfig()
     try:
-        with open(path, "rb") as handle:
-            config = tomllib.load(handle)
-    except OSError as exc:
-        _fail(f"cannot read the config file {path}: {exc.strerror}")
-    except tomllib.TOMLDecodeError as exc:
-        _fail(f"{path}: not valid TOML ({exc}); fix the file or leave out --config")
-    section = config.get("sync", {})
-    if not isinstance(section, dict):
-        _fail(f"{path}: [sync] must be a table (endpoint, token_file, interval, ca_bundle)")
-    return section
+        return load_config(path).sync
+    except ConfigError as exc:
+        _fail(f"{exc}; fix the file or leave out --config")
+    raise AssertionError  # unreachable
 
 
 def read_token_file(path: Path) -> str:
@@ -65,9 +63,9 @@ def read_token_file(path: Path) -> str:
     return token
 
 
-def resolve_token(token_file: Path | None, config: dict[str, Any], config_path: Path | None) -> str:
+def resolve_token(token_file: Path | None, config: SyncConfig) -> str:
     """--token-file, else $KIOSK_TOKEN, else the config's token / token_file. Never printed."""
-    token = _find_token(token_file, config, config_path)
+    token = _find_token(token_file, config)
     _check_token(token)
     return token
 
@@ -81,19 +79,16 @@ def _check_token(token: str) -> None:
         _fail(f"cannot use the token: {problem}")
 
 
-def _find_token(token_file: Path | None, config: dict[str, Any], config_path: Path | None) -> str:
+def _find_token(token_file: Path | None, config: SyncConfig) -> str:
     if token_file is not None:
         return read_token_file(token_file)
     from_env = os.environ.get(TOKEN_ENV, "").strip()
     if from_env:
         return from_env
-    if isinstance(config.get("token"), str) and config["token"].strip():
-        return config["token"].strip()
-    if isinstance(config.get("token_file"), str) and config["token_file"]:
-        path = Path(config["token_file"]).expanduser()
-        if not path.is_absolute() and config_path is not None:
-            path = config_path.parent / path
-        return read_token_file(path)
+    if config.token and config.token.strip():
+        return config.token.strip()
+    if config.token_file is not None:  # already relative to the config file
+        return read_token_file(config.token_file)
     _fail(f"no token: give --token-file FILE, set {TOKEN_ENV}, or [sync] token_file in the config")
     raise AssertionError  # unreachable
 
@@ -236,11 +231,11 @@ def sync(
     from kiosk.sync.runner import verify as verify_digest
 
     _setup_logging(verbose)
-    config = read_config(config_path)
-    endpoint = endpoint or os.environ.get("KIOSK_ENDPOINT") or config.get("endpoint")
-    if not endpoint or not isinstance(endpoint, str):
+    config = read_sync_config(config_path)
+    endpoint = endpoint or os.environ.get("KIOSK_ENDPOINT") or config.endpoint
+    if not endpoint:
         _fail("no collector endpoint: give --endpoint URL (or [sync] endpoint in --config)")
-    insecure_http = insecure_http or config.get("insecure_http") is True
+    insecure_http = insecure_http or config.insecure_http
     endpoint_refused = endpoint_problem(endpoint, allow_plain_http=insecure_http)
     if endpoint_refused:
         _fail(endpoint_refused)
@@ -248,11 +243,9 @@ def sync(
         click.echo(
             "warning: sending the token unencrypted over http:// (--insecure-http)", err=True
         )
-    token = resolve_token(token_file, config, config_path)
-    if ca_bundle is None and isinstance(config.get("ca_bundle"), str):
-        ca_bundle = Path(config["ca_bundle"]).expanduser()
-        if not ca_bundle.is_absolute() and config_path is not None:
-            ca_bundle = config_path.parent / ca_bundle  # as the kiosk config reads it
+    token = resolve_token(token_file, config)
+    if ca_bundle is None and config.ca_bundle is not None:
+        ca_bundle = config.ca_bundle  # already relative to the config file
         if not ca_bundle.is_file():
             _fail(f"the config's [sync] ca_bundle {ca_bundle} does not exist")
 
