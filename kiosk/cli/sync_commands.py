@@ -495,8 +495,20 @@ def _collector_token(token_file: Path | None) -> str:
     required=True,
     help="SQLite database file (created when missing).",
 )
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on: 127.0.0.1 behind a reverse proxy, 0.0.0.0 for every "
+    "network (then with --ssl-certfile).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="TCP port to listen on (0: any free port).",
+)
 @click.option(
     "--token-file",
     type=click.Path(path_type=Path, dir_okay=False),
