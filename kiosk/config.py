@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.ids import kiosk_id_problem
+from kiosk.sync.endpoint import endpoint_problem
+from kiosk.sync.protocol import read_token_file
 
 PIN_ENV = "KIOSK_ADMIN_PIN"
 #: scrypt cost: about 50 ms here, and 16 MiB of memory: slow enough against guessing.
@@ -37,6 +39,8 @@ class SyncConfig:
     token_file: Path | None = None
     interval: float = 60.0
     ca_bundle: Path | None = None
+    #: Send the token over plain http:// beyond loopback (a trusted network only).
+    insecure_http: bool = False
 
     def resolved_token(self) -> str | None:
         """The token, read from ``token_file`` when given there (kept out of the config)."""
@@ -44,7 +48,9 @@ class SyncConfig:
             return self.token
         if self.token_file:
             try:
-                return self.token_file.read_text(encoding="utf-8").strip() or None
+                return read_token_file(self.token_file) or None
+            except UnicodeDecodeError as exc:
+                raise ConfigError(f"sync.token_file {self.token_file}: not text") from exc
             except OSError as exc:
                 raise ConfigError(f"sync.token_file {self.token_file}: {exc.strerror}") from exc
         return None
@@ -155,6 +161,16 @@ def _sync(raw: Any, path: Path) -> SyncConfig:
         if isinstance(interval, bool) or not isinstance(interval, int | float) or interval <= 0:
             raise ConfigError(f"{path}: sync.interval must be a number of seconds above 0")
         values["interval"] = float(interval)
+    if "insecure_http" in raw:
+        if not isinstance(raw["insecure_http"], bool):
+            raise ConfigError(f"{path}: sync.insecure_http must be true or false")
+        values["insecure_http"] = raw["insecure_http"]
+    if "endpoint" in values:
+        problem = endpoint_problem(
+            values["endpoint"], allow_plain_http=values.get("insecure_http", False)
+        )
+        if problem:
+            raise ConfigError(f"{path}: sync.endpoint: {problem}")
     return SyncConfig(**values)
 
 

@@ -62,6 +62,19 @@ def clean_text(value: str, max_length: int, multiline: bool = False) -> str:
     return text
 
 
+def forbidden_character(text: str, allowed: str = "\n\t") -> str | None:
+    """The first control or bidirectional control character in ``text`` (but ``allowed``).
+
+    Used where text written by someone else is refused rather than cleaned: a survey file's
+    texts are shown to every visitor, so an ESC or a bidi override there is an error to fix
+    at its source, not something to strip silently.
+    """
+    for char in text:
+        if (char in _CONTROLS or char in _BIDI_CONTROLS) and char not in allowed:
+            return char
+    return None
+
+
 def _truncate(text: str, max_length: int) -> str:
     """The longest prefix of at most ``max_length`` characters ending on a cluster boundary."""
     if len(text) <= max_length:

@@ -47,3 +47,51 @@ def test_help_says_what_the_command_does_with_an_example(command: str) -> None:
 def test_short_help_in_the_command_list(command: str) -> None:
     listing = CliRunner().invoke(cli, ["--help"], prog_name="kiosk").output
     assert re.search(rf"^\s+{command}\s+\S", listing, re.MULTILINE), listing
+
+
+def _command(path: str) -> click.Command:
+    command: click.Command = cli
+    for part in path.split():
+        assert isinstance(command, click.Group)
+        found = command.get_command(click.Context(command), part)
+        assert found is not None
+        command = found
+    return command
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_option_has_help_text(command: str) -> None:
+    missing = [
+        param.opts[0]
+        for param in _command(command).params
+        if isinstance(param, click.Option) and not param.hidden and not (param.help or "").strip()
+    ]
+    assert missing == [], f"kiosk {command}: options without help: {missing}"
+
+
+def _bad_values(command: click.Command) -> list[list[str]]:
+    """Argument lists that must be refused before the command does anything."""
+    cases = [["--no-such-option"]]
+    for param in command.params:
+        if not isinstance(param, click.Option) or param.is_flag or param.hidden:
+            continue
+        kind = param.type
+        checked = isinstance(kind, click.types._NumberParamTypeBase | click.Choice) or (
+            isinstance(kind, click.Path) and kind.exists
+        )
+        if checked:
+            cases.append([param.opts[-1], "%no such thing%"])
+    return cases
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_bad_arguments_get_an_error_line_never_a_traceback(command: str) -> None:
+    for arguments in _bad_values(_command(command)):
+        result = CliRunner().invoke(cli, [*command.split(), *arguments], prog_name="kiosk")
+        shown = f"kiosk {command} {' '.join(arguments)}"
+        assert result.exception is None or isinstance(result.exception, SystemExit), (
+            f"{shown} raised {result.exception!r}"
+        )
+        assert result.exit_code != 0, shown
+        assert "Error:" in result.output, f"{shown}: {result.output}"
+        assert "Traceback" not in result.output, shown

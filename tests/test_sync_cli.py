@@ -29,6 +29,8 @@ __all__ = ["shared_collector", "token_file"]
 
 pytestmark = pytest.mark.timeout(120)
 SCRIPT = PROJECT_ROOT / "scripts" / "sync-after-event"
+#: The wrapper script runs the venv these tests run in.
+SCRIPT_ENV = {**os.environ, "COLUMNS": "160", "BORGERKIOSK_VENV": sys.prefix}
 
 
 def kiosk_sync(*args: str, env_token: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -139,7 +141,7 @@ def test_exit_codes_for_network_auth_and_usage(
     no_endpoint = kiosk_sync(*data, env_token=TOKEN)
     assert no_endpoint.returncode == 4 and "--endpoint" in no_endpoint.stderr
     bad_url = kiosk_sync(*data, "--endpoint", "collector.example.dk", env_token=TOKEN)
-    assert bad_url.returncode == 4 and "not a usable URL" in bad_url.stdout
+    assert bad_url.returncode == 4 and "not a usable URL" in bad_url.stdout + bad_url.stderr
     no_data = kiosk_sync("--data", str(tmp_path / "nope"), "--endpoint", shared_collector.url,
                          env_token=TOKEN)  # fmt: skip
     assert no_data.returncode == 4 and "no kiosk data" in no_data.stderr
@@ -171,6 +173,26 @@ def test_config_file_gives_endpoint_and_token_file(
     broken.write_text("[sync\nendpoint = ")
     bad = kiosk_sync("--data", str(data), "--config", str(broken))
     assert bad.returncode == 4 and "not valid TOML" in bad.stderr
+
+
+def test_kiosk_sync_reads_the_config_as_kiosk_run_does(
+    tmp_path: Path, shared_collector: CollectorProcess, token_file: Path
+) -> None:
+    """One parser: a misspelt [sync] key is named, not ignored and then "no token"."""
+    from kiosk.config import ConfigError, load_config
+
+    data = tmp_path / "data"
+    fill(data, "cli-one-parser", 1)
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        f'[sync]\nendpoint = "{shared_collector.url}"\ntoken_fil = "{token_file.name}"\n'
+    )
+    run = kiosk_sync("--data", str(data), "--config", str(config))
+    assert run.returncode == 4
+    assert "unknown key sync.token_fil" in run.stderr
+    assert "no token" not in run.stderr
+    with pytest.raises(ConfigError, match=r"unknown key sync\.token_fil"):
+        load_config(config)  # what kiosk run says about the same file
 
 
 def test_captive_portal_exit_2_and_verify_mismatch_exit_5(
@@ -217,10 +239,10 @@ def test_sync_after_event_table(
     fill(dirs[0], "event-1", 30)
     fill(dirs[1], "event-2", 12)
     run = subprocess.run(
-        [sys.executable, str(SCRIPT), "--endpoint", shared_collector.url,
+        ["bash", str(SCRIPT), "--endpoint", shared_collector.url,
          "--token-file", str(token_file), *map(str, dirs)],
         capture_output=True, text=True, timeout=120,
-        env={**os.environ, "COLUMNS": "160"},
+        env=SCRIPT_ENV,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
     lines = run.stdout.splitlines()
@@ -230,9 +252,9 @@ def test_sync_after_event_table(
     assert [c.strip() for c in row2.split("│")[3:8]] == ["12", "12", "0", "0", "yes"]
     assert_invariants(shared_collector, *dirs)
     missing = subprocess.run(
-        [sys.executable, str(SCRIPT), "--endpoint", shared_collector.url,
+        ["bash", str(SCRIPT), "--endpoint", shared_collector.url,
          "--token-file", str(token_file), str(tmp_path / "nothing-here")],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "160"},
+        capture_output=True, text=True, timeout=120, env=SCRIPT_ENV,
     )  # fmt: skip
     assert missing.returncode == 4 and "failed (exit 4)" in missing.stdout
     summary = json.dumps(run.stdout)
@@ -353,9 +375,9 @@ def test_sync_after_event_with_a_rejected_record_is_not_done(
         store.save(kiosk_record("event-3", 9, survey_hash="not-a-hash"))
     for _run in range(2):  # the second run sends nothing, and still is not done
         run = subprocess.run(
-            [sys.executable, str(SCRIPT), "--endpoint", shared_collector.url, "-v",
+            ["bash", str(SCRIPT), "--endpoint", shared_collector.url, "-v",
              "--token-file", str(token_file), str(data)],
-            capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "160"},
+            capture_output=True, text=True, timeout=120, env=SCRIPT_ENV,
         )  # fmt: skip
         assert run.returncode == 1, run.stdout + run.stderr
         row = next(line for line in run.stdout.splitlines() if "event-3" in line and "│" in line)
@@ -397,3 +419,26 @@ def test_ctrl_c_mid_batch_is_a_message_not_a_traceback(
     assert final.returncode == 0, final.stdout
     assert "already there:     10" in final.stdout and "synced now:        20" in final.stdout
     assert_invariants(shared_collector, tmp_path)
+
+
+def test_sync_after_event_passes_every_connection_option_on() -> None:
+    from kiosk.cli.after_event_command import _as_arguments
+
+    arguments = _as_arguments(
+        {
+            "endpoint": "https://c.example.dk",
+            "token_file": Path("t.token"),
+            "config_path": None,
+            "batch_size": 500,  # the default: left to kiosk sync
+            "ca_bundle": None,
+            "timeout": 3.0,
+            "attempts": 5,
+            "retry_delay": 0.01,
+            "insecure_http": True,
+            "verbose": False,
+        }
+    )
+    assert arguments == [
+        "--endpoint", "https://c.example.dk", "--token-file", "t.token",
+        "--timeout", "3.0", "--retry-delay", "0.01", "--insecure-http",
+    ]  # fmt: skip

@@ -43,6 +43,7 @@ class SyncBridge:
                 self.config.resolved_token() or "",
                 interval=self.config.interval,
                 ca_bundle=str(self.config.ca_bundle) if self.config.ca_bundle else None,
+                allow_plain_http=self.config.insecure_http,
             )
             self._sync.start()
         except Exception as exc:  # a broken sync setup must not take the kiosk down

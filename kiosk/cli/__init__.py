@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "init": "kiosk.cli.run_commands:init",
     "simulate": "kiosk.cli.run_commands:simulate",
     "sync": "kiosk.cli.sync_commands:sync",
+    "sync-after-event": "kiosk.cli.after_event_command:sync_after_event",
     "collector": "kiosk.cli.sync_commands:collector",
 }
 

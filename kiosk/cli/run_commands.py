@@ -355,7 +355,13 @@ def _relative(path: Path, base: Path) -> str:
 @click.command()
 @click.argument("survey_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @data_option
-@click.option("--visitors", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option(
+    "--visitors",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many simulated visitors take the survey, one after another.",
+)
 @click.option("--seed", type=int, default=None, help="Random seed, for a repeatable rehearsal.")
 @click.option(
     "--abandon",

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from kiosk.cli.options import data_option
+
+if TYPE_CHECKING:
+    from kiosk.config import SyncConfig
 
 TOKEN_ENV = "KIOSK_TOKEN"
 
@@ -33,26 +36,24 @@ def _fail(message: str, code: int = 4) -> None:
     sys.exit(code)
 
 
-def read_config(path: Path | None) -> dict[str, Any]:
-    """The ``[sync]`` table of a kiosk config file (TOML), or {} without one."""
+def read_sync_config(path: Path | None) -> SyncConfig:
+    """The ``[sync]`` table of a kiosk config, read by the one parser ``kiosk run`` uses."""
+    from kiosk.config import ConfigError, SyncConfig, load_config
+
     if path is None:
-        return {}
+        return SyncConfig()
     try:
-        with open(path, "rb") as handle:
-            config = tomllib.load(handle)
-    except OSError as exc:
-        _fail(f"cannot read the config file {path}: {exc.strerror}")
-    except tomllib.TOMLDecodeError as exc:
-        _fail(f"{path}: not valid TOML ({exc}); fix the file or leave out --config")
-    section = config.get("sync", {})
-    if not isinstance(section, dict):
-        _fail(f"{path}: [sync] must be a table (endpoint, token_file, interval, ca_bundle)")
-    return section
+        return load_config(path).sync
+    except ConfigError as exc:
+        _fail(f"{exc}; fix the file or leave out --config")
+    raise AssertionError  # unreachable
 
 
 def read_token_file(path: Path) -> str:
+    from kiosk.sync.protocol import read_token_file as read_token
+
     try:
-        token = path.read_text(encoding="utf-8").strip()
+        token = read_token(path)
     except OSError as exc:
         _fail(f"cannot read the token file {path}: {exc.strerror}")
     except UnicodeDecodeError:
@@ -62,9 +63,9 @@ def read_token_file(path: Path) -> str:
     return token
 
 
-def resolve_token(token_file: Path | None, config: dict[str, Any], config_path: Path | None) -> str:
+def resolve_token(token_file: Path | None, config: SyncConfig) -> str:
     """--token-file, else $KIOSK_TOKEN, else the config's token / token_file. Never printed."""
-    token = _find_token(token_file, config, config_path)
+    token = _find_token(token_file, config)
     _check_token(token)
     return token
 
@@ -78,19 +79,16 @@ def _check_token(token: str) -> None:
         _fail(f"cannot use the token: {problem}")
 
 
-def _find_token(token_file: Path | None, config: dict[str, Any], config_path: Path | None) -> str:
+def _find_token(token_file: Path | None, config: SyncConfig) -> str:
     if token_file is not None:
         return read_token_file(token_file)
     from_env = os.environ.get(TOKEN_ENV, "").strip()
     if from_env:
         return from_env
-    if isinstance(config.get("token"), str) and config["token"].strip():
-        return config["token"].strip()
-    if isinstance(config.get("token_file"), str) and config["token_file"]:
-        path = Path(config["token_file"]).expanduser()
-        if not path.is_absolute() and config_path is not None:
-            path = config_path.parent / path
-        return read_token_file(path)
+    if config.token and config.token.strip():
+        return config.token.strip()
+    if config.token_file is not None:  # already relative to the config file
+        return read_token_file(config.token_file)
     _fail(f"no token: give --token-file FILE, set {TOKEN_ENV}, or [sync] token_file in the config")
     raise AssertionError  # unreachable
 
@@ -123,55 +121,78 @@ def open_store(data_dir: Path) -> Any:
     return store
 
 
+#: ``kiosk sync``'s options for reaching the collector, shared with ``kiosk sync-after-event``,
+#: which passes them on to each ``kiosk sync`` it runs.
+CONNECTION_OPTIONS: list[Callable[[Any], Any]] = [
+    click.option(
+        "--endpoint", metavar="URL", help="The collector, e.g. https://collector.example.dk"
+    ),
+    click.option(
+        "--token-file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help=f"File holding the token (else ${TOKEN_ENV}, else the config's [sync] token).",
+    ),
+    click.option(
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Kiosk config (TOML) whose [sync] table gives endpoint, token_file, ca_bundle.",
+    ),
+    click.option(
+        "--batch-size",
+        type=click.IntRange(1, 10000),
+        default=500,
+        show_default=True,
+        help="Records a request (halved automatically when the collector says too large).",
+    ),
+    click.option(
+        "--ca-bundle",
+        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        help="CA certificates to trust (a municipal CA). Certificates are always verified.",
+    ),
+    click.option(
+        "--timeout",
+        type=click.FloatRange(0.1, 600),
+        default=30.0,
+        show_default=True,
+        help="Seconds to wait for each answer, from the request to its last byte "
+        "(plus up to 5 s to connect).",
+    ),
+    click.option(
+        "--attempts",
+        type=click.IntRange(1, 100),
+        default=5,
+        show_default=True,
+        help="Tries per request before giving up (with growing pauses).",
+    ),
+    click.option(
+        "--retry-delay",
+        type=click.FloatRange(0.0, 60),
+        default=0.5,
+        show_default=True,
+        help="First pause between tries, in seconds; it doubles each time.",
+    ),
+    click.option(
+        "--insecure-http",
+        is_flag=True,
+        help="Allow http:// to a collector on another machine: the token then travels "
+        "unencrypted, so only on a network you trust (docs/sync-protocol.md, TLS).",
+    ),
+    click.option("-v", "--verbose", is_flag=True, help="Show each retry and why (on stderr)."),
+]
+
+
+def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Apply :data:`CONNECTION_OPTIONS` to a command, in their order in --help."""
+    for option in reversed(CONNECTION_OPTIONS):
+        func = option(func)
+    return func
+
+
 @click.command(cls=_UsageExit4, epilog=SYNC_EXIT_CODES)
 @data_option
-@click.option("--endpoint", metavar="URL", help="The collector, e.g. https://collector.example.dk")
-@click.option(
-    "--token-file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help=f"File holding the token (else ${TOKEN_ENV}, else the config's [sync] token).",
-)
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Kiosk config (TOML) whose [sync] table gives endpoint, token_file, ca_bundle.",
-)
-@click.option(
-    "--batch-size",
-    type=click.IntRange(1, 10000),
-    default=500,
-    show_default=True,
-    help="Records a request (halved automatically when the collector says too large).",
-)
+@connection_options
 @click.option("--verify", is_flag=True, help="Afterwards compare the collector's digest.")
-@click.option(
-    "--ca-bundle",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="CA certificates to trust (a municipal CA). Certificates are always verified.",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(0.1, 600),
-    default=30.0,
-    show_default=True,
-    help="Seconds to wait for each answer.",
-)
-@click.option(
-    "--attempts",
-    type=click.IntRange(1, 100),
-    default=5,
-    show_default=True,
-    help="Tries per request before giving up (with growing pauses).",
-)
-@click.option(
-    "--retry-delay",
-    type=click.FloatRange(0.0, 60),
-    default=0.5,
-    show_default=True,
-    help="First pause between tries, in seconds; it doubles each time.",
-)
-@click.option("-v", "--verbose", is_flag=True, help="Show each retry and why (on stderr).")
 @click.option(
     "--summary-json",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -188,6 +209,7 @@ def sync(
     timeout: float,
     attempts: int,
     retry_delay: float,
+    insecure_http: bool,
     verbose: bool,
     summary_json: Path | None,
 ) -> None:
@@ -205,18 +227,25 @@ def sync(
     from rich.console import Console
 
     from kiosk.sync.client import AuthError, RetryPolicy, SyncClient, SyncError
+    from kiosk.sync.endpoint import endpoint_problem, is_plain_http_beyond_loopback
     from kiosk.sync.runner import verify as verify_digest
 
     _setup_logging(verbose)
-    config = read_config(config_path)
-    endpoint = endpoint or os.environ.get("KIOSK_ENDPOINT") or config.get("endpoint")
-    if not endpoint or not isinstance(endpoint, str):
+    config = read_sync_config(config_path)
+    endpoint = endpoint or os.environ.get("KIOSK_ENDPOINT") or config.endpoint
+    if not endpoint:
         _fail("no collector endpoint: give --endpoint URL (or [sync] endpoint in --config)")
-    token = resolve_token(token_file, config, config_path)
-    if ca_bundle is None and isinstance(config.get("ca_bundle"), str):
-        ca_bundle = Path(config["ca_bundle"]).expanduser()
-        if not ca_bundle.is_absolute() and config_path is not None:
-            ca_bundle = config_path.parent / ca_bundle  # as the kiosk config reads it
+    insecure_http = insecure_http or config.insecure_http
+    endpoint_refused = endpoint_problem(endpoint, allow_plain_http=insecure_http)
+    if endpoint_refused:
+        _fail(endpoint_refused)
+    if is_plain_http_beyond_loopback(endpoint):
+        click.echo(
+            "warning: sending the token unencrypted over http:// (--insecure-http)", err=True
+        )
+    token = resolve_token(token_file, config)
+    if ca_bundle is None and config.ca_bundle is not None:
+        ca_bundle = config.ca_bundle  # already relative to the config file
         if not ca_bundle.is_file():
             _fail(f"the config's [sync] ca_bundle {ca_bundle} does not exist")
 
@@ -228,6 +257,7 @@ def sync(
         token,
         ca_bundle=str(ca_bundle) if ca_bundle else None,
         read_timeout=timeout,
+        allow_plain_http=insecure_http,
         retry=RetryPolicy(max_attempts=attempts, base_delay=retry_delay),
     )
     verify_results = []
@@ -274,18 +304,15 @@ def sync(
 
 
 def _setup_logging(verbose: bool) -> None:
-    """Retries on stderr with --verbose; otherwise only the summary speaks."""
+    """Waits and retries on stderr (all details with --verbose), then the summary speaks."""
     import logging
 
     logger = logging.getLogger("kiosk.sync")
-    if verbose:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-    else:
-        logger.addHandler(logging.NullHandler())
-        logger.propagate = False
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    logger.propagate = False
 
 
 def _run_with_progress(store: Any, client: Any, batch_size: int, console: Any) -> Any:
@@ -435,6 +462,20 @@ def collector() -> None:
     """
 
 
+def plain_http_warning(host: str, *, tls: bool) -> str | None:
+    """A warning when kiosks would send their token unencrypted to this collector."""
+    from kiosk.sync.endpoint import is_loopback
+
+    if tls or is_loopback(host):
+        return None
+    return (
+        f"serving plain HTTP on {host}: kiosks' tokens would cross the network unencrypted, "
+        "and kiosks refuse http:// beyond loopback without --insecure-http; give "
+        "--ssl-certfile/--ssl-keyfile or put an https reverse proxy in front of 127.0.0.1 "
+        "(docs/sync-protocol.md, TLS)"
+    )
+
+
 def _collector_token(token_file: Path | None) -> str:
     """The token kiosks must send; one a kiosk can send at all (see ``token_problem``)."""
     if token_file is not None:
@@ -454,8 +495,20 @@ def _collector_token(token_file: Path | None) -> str:
     required=True,
     help="SQLite database file (created when missing).",
 )
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on: 127.0.0.1 behind a reverse proxy, 0.0.0.0 for every "
+    "network (then with --ssl-certfile).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="TCP port to listen on (0: any free port).",
+)
 @click.option(
     "--token-file",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -475,8 +528,19 @@ def _collector_token(token_file: Path | None) -> str:
     show_default=True,
     help="Submissions handled at once (503 with Retry-After above).",
 )
-@click.option("--ssl-certfile", type=click.Path(exists=True, dir_okay=False), default=None)
-@click.option("--ssl-keyfile", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option(
+    "--ssl-certfile",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="TLS certificate (PEM) to serve https directly; or put a reverse proxy in front "
+    "(docs/sync-protocol.md, TLS).",
+)
+@click.option(
+    "--ssl-keyfile",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="The certificate's private key (PEM), with --ssl-certfile.",
+)
 def serve(
     db: Path,
     host: str,
@@ -489,10 +553,15 @@ def serve(
 ) -> None:
     """Receive records from kiosks over HTTP and store each exactly once in SQLite.
 
+    Kiosks send their shared token with every request: beyond this machine, serve
+    https (--ssl-certfile/--ssl-keyfile, or a reverse proxy in front of 127.0.0.1).
+
     \b
-    Example:
-        kiosk collector serve --db collector.db --host 0.0.0.0 --port 8080 \\
-              --token-file collector.token
+    Examples:
+        kiosk collector serve --db collector.db --token-file collector.token
+        kiosk collector serve --db collector.db --host 0.0.0.0 --port 8443 \\
+              --token-file collector.token \\
+              --ssl-certfile cert.pem --ssl-keyfile key.pem
     The API description is served at /docs and /openapi.json.
     """
     import sqlite3
@@ -500,6 +569,9 @@ def serve(
     from kiosk.collector.server import serve as run_server
 
     token = _collector_token(token_file)
+    warning = plain_http_warning(host, tls=ssl_certfile is not None)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
     try:
         run_server(
             db,

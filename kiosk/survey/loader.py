@@ -16,6 +16,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from kiosk.sanitize import forbidden_character
 from kiosk.survey.checks import cross_checks
 from kiosk.survey.model import LANG_PATTERN, QUESTION_TYPES, Survey
 
@@ -84,13 +85,17 @@ def validate_file(path: str | Path) -> Report:
     """Validate one file; never raises for anything wrong with the file itself."""
     name = str(path)
     try:
-        raw = Path(path).read_bytes()
+        with Path(path).open("rb") as file:
+            # a survey is kilobytes: read one byte past the limit instead of a whole huge file
+            raw = file.read(MAX_SURVEY_BYTES + 1)
     except FileNotFoundError:
         return _single(name, 1, "", "no such file")
     except IsADirectoryError:
         return _single(name, 1, "", f"is a directory; give the survey files, e.g. {name}/*.yaml")
     except OSError as exc:
         return _single(name, 1, "", f"cannot read the file: {exc.strerror}")
+    if len(raw) > MAX_SURVEY_BYTES:
+        return _single(name, 1, "", _too_big_message())
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -109,8 +114,10 @@ def validate_file(path: str | Path) -> Report:
 
 def validate_text(text: str, name: str = "<survey>") -> Report:
     """Validate survey YAML given as text (``name`` is used in messages)."""
+    if len(text) > MAX_SURVEY_BYTES:
+        return _single(name, 1, "", _too_big_message())
     try:
-        data, lines, duplicate_keys = _parse(text)
+        data, lines, duplicate_keys, text_problems = _parse(text)
     except yaml.MarkedYAMLError as exc:
         line, message = _yaml_error(exc)
         return _single(name, line, "", message)
@@ -141,6 +148,7 @@ def validate_text(text: str, name: str = "<survey>") -> Report:
         report.problems.append(
             located(path, "this key appears twice; the second would silently win")
         )
+    report.problems.extend(located(path, message) for path, message in text_problems)
 
     languages = data.get("languages")
     context = {"languages": languages} if _is_language_list(languages) else {}
@@ -199,6 +207,19 @@ def _yaml_error(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
 
 _MAX_NODES = 100_000
 _MAX_DEPTH = 100
+#: The largest survey file read at all: the bundled ones are a few kilobytes, and parsing
+#: megabytes of YAML takes seconds and hundreds of megabytes of memory.
+MAX_SURVEY_BYTES = 256 * 1024
+#: The longest single text in a survey: a question, an intro, an info screen.
+MAX_SURVEY_TEXT = 4000
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _too_big_message() -> str:
+    return (
+        f"the file is larger than {MAX_SURVEY_BYTES // 1024} KiB, far more than any survey; "
+        "is it the right file?"
+    )
 
 
 class _AliasLoop(Exception):
@@ -210,41 +231,48 @@ class _TooBig(Exception):
     pass
 
 
-def _parse(text: str) -> tuple[Any, dict[FieldPath, int], list[FieldPath]]:
-    """Parse YAML, returning the data, the line of every field path, and duplicated keys.
+@dataclass
+class _Walk:
+    """What one walk over the node tree collects, and the budget that bounds it."""
+
+    lines: dict[FieldPath, int] = field(default_factory=dict)
+    duplicates: list[FieldPath] = field(default_factory=list)
+    problems: list[tuple[FieldPath, str]] = field(default_factory=list)
+    ancestors: set[int] = field(default_factory=set)
+    budget: int = _MAX_NODES
+
+
+def _parse(
+    text: str,
+) -> tuple[Any, dict[FieldPath, int], list[FieldPath], list[tuple[FieldPath, str]]]:
+    """Parse YAML: the data, the line of every field path, duplicated keys, and bad texts.
 
     The node tree is walked before the data is used, so a file whose aliases loop or
     multiply (``&a [*a]``, "billion laughs") is refused before anything recurses into it.
+    Keys that YAML would read as numbers, booleans or null, control characters and texts
+    no survey needs are reported at their own line and field.
     """
     loader = yaml.SafeLoader(text)
+    walk = _Walk()
     try:
         node = loader.get_single_node()
-        lines: dict[FieldPath, int] = {}
-        duplicates: list[FieldPath] = []
         if node is not None:
-            lines[()] = node.start_mark.line + 1
-            _walk(node, (), lines, duplicates, set(), [_MAX_NODES])
+            walk.lines[()] = node.start_mark.line + 1
+            _walk(node, (), walk)
         data = loader.construct_document(node) if node is not None else None
     finally:
         loader.dispose()
-    return data, lines, duplicates
+    return data, walk.lines, walk.duplicates, walk.problems
 
 
-def _walk(
-    node: yaml.Node,
-    path: FieldPath,
-    lines: dict[FieldPath, int],
-    duplicates: list[FieldPath],
-    ancestors: set[int],
-    budget: list[int],
-) -> None:
-    """Record the line of every key and list item under ``node``."""
-    if id(node) in ancestors:
+def _walk(node: yaml.Node, path: FieldPath, walk: _Walk) -> None:
+    """Record the line of every key and list item under ``node``, and check its texts."""
+    if id(node) in walk.ancestors:
         raise _AliasLoop(node.start_mark.line + 1)
-    budget[0] -= 1
-    if budget[0] < 0 or len(ancestors) > _MAX_DEPTH:
+    walk.budget -= 1
+    if walk.budget < 0 or len(walk.ancestors) > _MAX_DEPTH:
         raise _TooBig
-    ancestors.add(id(node))
+    walk.ancestors.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: set[Any] = set()
         for key_node, value_node in node.value:
@@ -253,15 +281,49 @@ def _walk(
             key = key_node.value
             child = (*path, key)
             if key in seen:
-                duplicates.append(child)
+                walk.duplicates.append(child)
             seen.add(key)
-            lines[child] = key_node.start_mark.line + 1
-            _walk(value_node, child, lines, duplicates, ancestors, budget)
+            walk.lines[child] = key_node.start_mark.line + 1
+            if key_node.tag != _STR_TAG:
+                walk.problems.append((child, _key_message(key)))
+            else:
+                _check_text(key, child, walk)
+            _walk(value_node, child, walk)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            lines[(*path, index)] = item.start_mark.line + 1
-            _walk(item, (*path, index), lines, duplicates, ancestors, budget)
-    ancestors.discard(id(node))
+            walk.lines[(*path, index)] = item.start_mark.line + 1
+            _walk(item, (*path, index), walk)
+    elif isinstance(node, yaml.ScalarNode) and node.tag == _STR_TAG:
+        _check_text(node.value, path, walk)
+    walk.ancestors.discard(id(node))
+
+
+def _key_message(key: str) -> str:
+    return (
+        f"the key {key!r} is read as a number, true/false or null, not as a name; "
+        f'put it in quotes ("{key}":) or use a word'
+    )
+
+
+def _check_text(value: str, path: FieldPath, walk: _Walk) -> None:
+    """Refuse control characters and absurd lengths in any text of the file."""
+    bad = forbidden_character(value)
+    if bad is not None:
+        walk.problems.append(
+            (
+                path,
+                f"the text holds the control character U+{ord(bad):04X}, which could garble "
+                "or disguise what visitors see; remove it (retype the text if you cannot see it)",
+            )
+        )
+    elif len(value) > MAX_SURVEY_TEXT:
+        walk.problems.append(
+            (
+                path,
+                f"the text is {len(value)} characters long; a survey text may have at most "
+                f"{MAX_SURVEY_TEXT}",
+            )
+        )
 
 
 class _Locator:

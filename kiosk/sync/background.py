@@ -50,6 +50,7 @@ class BackgroundSync:
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
         nudge_delay: float = NUDGE_DELAY_S,
+        allow_plain_http: bool = False,
     ) -> None:
         self._store = store
         self._token = token  # only to blank it out of unexpected error messages
@@ -61,6 +62,7 @@ class BackgroundSync:
             read_timeout=read_timeout,
             retry=retry or RetryPolicy(max_attempts=3, base_delay=1.0, max_delay=10.0),
             sleep=self._pause,
+            allow_plain_http=allow_plain_http,
         )
         self.interval = interval
         self.batch_size = batch_size

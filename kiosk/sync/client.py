@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from typing import Any
 
 import requests
 
+from kiosk.sync.deadline import DeadlineAdapter
+from kiosk.sync.endpoint import endpoint_problem
 from kiosk.sync.protocol import (
     DIGEST_PATH,
     HEALTH_PATH,
@@ -97,14 +100,21 @@ class SyncClient:
         read_timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        allow_plain_http: bool = False,
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
+        self._endpoint_problem = endpoint_problem(endpoint, allow_plain_http=allow_plain_http)
         self._token = token
         self._token_problem = token_problem(token)
         self.timeout = (connect_timeout, read_timeout)
+        #: The whole answer, from connecting to its last byte, ends by then.
+        self.deadline = connect_timeout + read_timeout
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._session = requests.Session()
+        self._adapter = DeadlineAdapter()
+        self._session.mount("http://", self._adapter)
+        self._session.mount("https://", self._adapter)
         # Passed with every request: requests lets $REQUESTS_CA_BUNDLE override a session's
         # verify setting, which would silently ignore --ca-bundle.
         self._verify: str | bool = ca_bundle if ca_bundle else True
@@ -124,6 +134,67 @@ class SyncClient:
     def _short(self, exc: BaseException) -> str:
         """A short reason for a requests error, with the token blanked should it appear."""
         return redact(_short(exc), self._token)
+
+    def _read(
+        self, response: requests.Response, parse: Callable[[Any], Any]
+    ) -> tuple[bool, Any, str, float | None]:
+        """(done, value) for a collector's well-formed answer, else why it does not count and
+        the Retry-After to honour; raises for answers no retry will change (401, 413, 4xx)."""
+        status = response.status_code
+        if status in (401, 403):
+            raise AuthError(
+                f"the collector refused the token (HTTP {status}): check "
+                "--token-file, KIOSK_TOKEN or [sync] token in the kiosk config"
+            )
+        if status == 413:
+            raise PayloadTooLarge("the batch is larger than the collector accepts")
+        if status in RETRY_STATUSES or 500 <= status <= 599:
+            retry_after = _retry_after(response.headers.get("Retry-After"))
+            return False, None, f"the collector answered HTTP {status}", retry_after
+        if response.headers.get(SYNC_HEADER) != SYNC_HEADER_VALUE:
+            return (
+                False,
+                None,
+                f"the endpoint answered HTTP {status} but not as a Borgerkiosk "
+                "collector (a captive portal or proxy page?)",
+                None,
+            )
+        if status != 200:
+            raise RefusedError(
+                f"the collector refused the request: HTTP {status} {_detail(response)}"
+            )
+        try:
+            payload = response.json()
+        except ValueError:
+            return False, None, "the collector's answer was cut off or not JSON", None
+        try:
+            return True, parse(payload), "", None
+        except ValueError as exc:
+            return False, None, f"the collector's answer was not well-formed ({exc})", None
+
+    def _deadline_message(self) -> str:
+        return f"the collector did not finish answering within {self.deadline:g} s"
+
+    def _failure(self, exc: requests.exceptions.RequestException, expired: bool) -> str:
+        """Why an attempt failed, for a retry; raises for what no retry can fix."""
+        if expired:  # the watchdog cut the connection: that, not the symptom, is the reason
+            return self._deadline_message()
+        if isinstance(exc, requests.exceptions.SSLError):
+            raise ConfigError(_tls_message(exc, self._short(exc))) from None
+        if isinstance(
+            exc,
+            requests.exceptions.InvalidURL
+            | requests.exceptions.MissingSchema
+            | requests.exceptions.InvalidSchema,
+        ):
+            raise ConfigError(
+                f"the endpoint {self.endpoint!r} is not a usable URL: {self._short(exc)}"
+            ) from None
+        if isinstance(exc, requests.exceptions.Timeout):
+            return "the collector did not answer in time"
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            return f"could not reach the collector ({self._short(exc)})"
+        return f"the request failed ({self._short(exc)})"
 
     # --- requests -----------------------------------------------------------------------
 
@@ -161,87 +232,52 @@ class SyncClient:
         auth: bool = True,
     ) -> Any:
         url = self.endpoint + path
+        if self._endpoint_problem:
+            raise ConfigError(self._endpoint_problem)
         if auth and self._token_problem:
             raise ConfigError(f"cannot use the token: {self._token_problem}")
         headers = {"Authorization": f"Bearer {self._token}"} if auth else {}
         last = "no attempt made"
         for attempt in range(1, self.retry.max_attempts + 1):
             retry_after: float | None = None
+            expired = threading.Event()
             try:
-                response = self._session.request(
-                    method,
-                    url,
-                    json=json,
-                    headers=headers,
-                    timeout=self.timeout,
-                    verify=self._verify,
-                    # a captive portal's redirect is not a receipt, and following it would
-                    # turn the POST into a GET of some other page
-                    allow_redirects=False,
-                )
-            except requests.exceptions.SSLError as exc:
-                raise ConfigError(
-                    f"the collector's TLS certificate could not be verified "
-                    f"({self._short(exc)}); for a municipal CA give --ca-bundle FILE"
-                ) from None
-            except (
-                requests.exceptions.InvalidURL,
-                requests.exceptions.MissingSchema,
-                requests.exceptions.InvalidSchema,
-            ) as exc:
-                raise ConfigError(
-                    f"the endpoint {self.endpoint!r} is not a usable URL: {self._short(exc)}"
-                ) from None
-            except requests.exceptions.Timeout:
-                last = "the collector did not answer in time"
-            except requests.exceptions.ConnectionError as exc:
-                last = f"could not reach the collector ({self._short(exc)})"
+                with self._adapter.deadline(self.deadline) as expired:
+                    response = self._session.request(
+                        method,
+                        url,
+                        json=json,
+                        headers=headers,
+                        timeout=self.timeout,
+                        verify=self._verify,
+                        # a captive portal's redirect is not a receipt, and following it
+                        # would turn the POST into a GET of some other page
+                        allow_redirects=False,
+                    )
             except requests.exceptions.RequestException as exc:
-                last = f"the request failed ({self._short(exc)})"
+                last = self._failure(exc, expired.is_set())
             else:
                 try:
-                    status = response.status_code
-                    if status in (401, 403):
-                        raise AuthError(
-                            f"the collector refused the token (HTTP {status}): check "
-                            "--token-file, KIOSK_TOKEN or [sync] token in the kiosk config"
-                        )
-                    if status == 413:
-                        raise PayloadTooLarge("the batch is larger than the collector accepts")
-                    if status in RETRY_STATUSES or 500 <= status <= 599:
-                        retry_after = _retry_after(response.headers.get("Retry-After"))
-                        last = f"the collector answered HTTP {status}"
-                    elif response.headers.get(SYNC_HEADER) != SYNC_HEADER_VALUE:
-                        last = (
-                            f"the endpoint answered HTTP {status} but not as a Borgerkiosk "
-                            "collector (a captive portal or proxy page?)"
-                        )
-                    elif status != 200:
-                        raise RefusedError(
-                            f"the collector refused the request: HTTP {status} {_detail(response)}"
-                        )
+                    if expired.is_set():  # cut off at the deadline: what arrived is partial
+                        last = self._deadline_message()
                     else:
-                        try:
-                            payload = response.json()
-                        except ValueError:
-                            last = "the collector's answer was cut off or not JSON"
-                        else:
-                            try:
-                                return parse(payload)
-                            except ValueError as exc:
-                                last = f"the collector's answer was not well-formed ({exc})"
+                        done, value, last, retry_after = self._read(response, parse)
+                        if done:
+                            return value
                 finally:
                     response.close()
             if attempt < self.retry.max_attempts:
                 wait = self.retry.delay(attempt, retry_after)
-                log.info(
-                    "%s %s: %s; retry %d/%d in %.2f s",
+                # said without --verbose too: a long wait must say what it is waiting for
+                log.warning(
+                    "waiting for the collector (%s %s): %s; trying again in %.1f s "
+                    "(attempt %d of %d)",
                     method,
                     path,
                     last,
-                    attempt,
-                    self.retry.max_attempts - 1,
                     wait,
+                    attempt + 1,
+                    self.retry.max_attempts,
                 )
                 self._sleep(wait)
         raise TransientError(f"{last} (gave up after {self.retry.max_attempts} attempts)")
@@ -311,14 +347,39 @@ def _detail(response: requests.Response) -> str:
     return str(detail)[:200] if detail else ""
 
 
-def _short(exc: BaseException) -> str:
-    """A short reason for a requests error (see :meth:`SyncClient._short` for the token)."""
+#: OpenSSL's words when the other end answered in plain text, not TLS.
+_NOT_TLS_MARKERS = ("WRONG_VERSION_NUMBER", "wrong version number", "record layer failure",
+                    "packet length too long", "http request")  # fmt: skip
+
+
+def _tls_message(exc: BaseException, short: str) -> str:
+    """What a TLS failure most likely means, and what to do about it."""
+    if any(marker in str(exc) for marker in _NOT_TLS_MARKERS):
+        return (
+            "the endpoint does not speak TLS: is the collector serving plain http on that port? "
+            "Start it with --ssl-certfile/--ssl-keyfile or put it behind an https proxy "
+            "(docs/sync-protocol.md, TLS)"
+        )
+    return (
+        f"the collector's TLS certificate could not be verified ({short}); "
+        "for a municipal CA give --ca-bundle FILE"
+    )
+
+
+def _short(exc: BaseException, limit: int = 160) -> str:
+    """A short reason for a requests error (see :meth:`SyncClient._short` for the token).
+
+    Cut at a word boundary with an ellipsis, never mid-word.
+    """
     text = str(exc)
     for marker in ("Connection refused", "Connection reset", "Name or service not known",
                    "timed out", "certificate verify failed"):  # fmt: skip
         if marker in text:
             return marker.lower()
-    return text[:160]
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:([")
+    return cut + " …"
 
 
 def redact(text: str, secret: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 #: Every answer of a real collector carries this header; a captive portal's 200 page does not.
@@ -51,6 +52,11 @@ def token_problem(token: str) -> str | None:
     """
     if not token:
         return "the token is empty"
+    if "\ufeff" in token:
+        return (
+            "the token holds a byte-order mark (U+FEFF), which Notepad and some editors add; "
+            "save the token file as UTF-8 without BOM, or paste the token again"
+        )
     if any(not ("!" <= char <= "~") for char in token):
         return (
             "the token holds spaces, line breaks or non-ASCII characters; use one line of "
@@ -58,3 +64,12 @@ def token_problem(token: str) -> str | None:
             "print(secrets.token_urlsafe(32))')"
         )
     return None
+
+
+def read_token_file(path: Path) -> str:
+    """The token in ``path``: one line, without surrounding blanks or a UTF-8 byte-order mark.
+
+    Raises OSError and UnicodeDecodeError for the caller to word; Notepad's BOM is dropped,
+    since the token is ASCII and a BOM can only be an editor's addition.
+    """
+    return path.read_text(encoding="utf-8-sig").strip()
