@@ -594,9 +594,19 @@ def serve(
 
 
 @collector.command(name="export")
-@click.option("--db", type=click.Path(path_type=Path, dir_okay=False, exists=True), required=True)
 @click.option(
-    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    required=True,
+    help="The collector's SQLite database file (as given to collector serve).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: the records as stored; csv: one file per survey, a column per question.",
 )
 @click.option(
     "--out",
