@@ -248,6 +248,6 @@ def test_collector_serve_help_explains_tls() -> None:
 def test_collector_warns_when_serving_plain_http_beyond_loopback(
     host: str, tls: bool, warns: bool
 ) -> None:
-    from kiosk.cli.sync_commands import plain_http_warning
+    from kiosk.cli.collector_commands import plain_http_warning
 
     assert (plain_http_warning(host, tls=tls) is not None) is warns

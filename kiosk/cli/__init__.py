@@ -23,7 +23,7 @@ COMMANDS: dict[str, str] = {
     "simulate": "kiosk.cli.run_commands:simulate",
     "sync": "kiosk.cli.sync_commands:sync",
     "sync-after-event": "kiosk.cli.after_event_command:sync_after_event",
-    "collector": "kiosk.cli.sync_commands:collector",
+    "collector": "kiosk.cli.collector_commands:collector",
 }
 
 

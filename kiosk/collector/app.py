@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import threading
+from collections import Counter
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
@@ -27,6 +28,7 @@ from kiosk.sync.protocol import (
     DIGEST_ROUTE,
     HEALTH_PATH,
     SUBMISSIONS_PATH,
+    RecordResult,
     canonical_json,
     token_problem,
 )
@@ -47,14 +49,8 @@ class Submission(BaseModel):
     records: list[dict[str, Any]]
 
 
-class Result(BaseModel):
-    id: str
-    status: Literal["accepted", "duplicate", "conflict", "invalid"]
-    error: str | None = None
-
-
 class SubmissionReply(BaseModel):
-    results: list[Result]
+    results: list[RecordResult]
 
 
 class Health(BaseModel):
@@ -141,32 +137,23 @@ def create_app(
             ]
             log.warning("refused a submission: %s", "; ".join(_where(p["loc"]) for p in problems))
             return _json({"detail": problems}, 422)
-        results: list[dict[str, Any] | None] = []
+        refused: list[RecordResult | None] = []  # None: valid, its result comes from storage
         valid: list[tuple[str, dict[str, Any]]] = []
         for record in submission.records:
             problem = _record_problem(record, submission.kiosk_id)
             if problem is None:
                 valid.append((record["id"], record))
-                results.append(None)
+                refused.append(None)
             else:
-                results.append({"id": _result_id(record), "status": "invalid", "error": problem})
+                refused.append(RecordResult(_result_id(record), "invalid", problem))
         try:
-            outcomes = iter(storage.store_batch(valid))
+            stored = iter(storage.store_batch(valid))
         except CollectorBusy as exc:
             return busy(str(exc))
-        merged = []
-        for result in results:
-            if result is None:
-                outcome = next(outcomes)
-                result = {"id": outcome.id, "status": outcome.status}
-                if outcome.error:
-                    result["error"] = outcome.error
-            merged.append(result)
-        tally: dict[str, int] = {}
-        for result in merged:
-            tally[result["status"]] = tally.get(result["status"], 0) + 1
+        results = [result or next(stored) for result in refused]
+        tally = Counter(result.status for result in results)
         log.info("kiosk %s: %s", _quoted(submission.kiosk_id), _tally_text(tally))
-        return _json({"results": merged}, 200)
+        return _json({"results": [result.as_json() for result in results]}, 200)
 
     @app.post(
         SUBMISSIONS_PATH,
@@ -286,5 +273,5 @@ def _json(payload: Any, status: int, headers: dict[str, str] | None = None) -> R
     )
 
 
-def _tally_text(tally: dict[str, int]) -> str:
+def _tally_text(tally: Counter[str]) -> str:
     return ", ".join(f"{count} {status}" for status, count in sorted(tally.items())) or "empty"

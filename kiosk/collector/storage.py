@@ -15,11 +15,11 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk.sync.protocol import canonical_json, content_hash, ids_digest
+from kiosk.records import now_iso
+from kiosk.sync.protocol import RecordResult, canonical_json, content_hash, ids_digest
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -36,15 +36,6 @@ CREATE INDEX IF NOT EXISTS records_kiosk ON records (kiosk_id);
 
 class CollectorBusy(Exception):
     """The database stayed locked past the busy timeout: the kiosk should retry later."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of one submitted record."""
-
-    id: str
-    status: str
-    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,15 +78,15 @@ class CollectorStorage:
                 conn.close()
             self._connections.clear()
 
-    def store_batch(self, records: Sequence[tuple[str, dict[str, Any]]]) -> list[Outcome]:
+    def store_batch(self, records: Sequence[tuple[str, dict[str, Any]]]) -> list[RecordResult]:
         """Store valid records in one transaction, committed before this returns.
 
         ``records`` are (id, public record) pairs already checked against the schema.
         Raises :class:`CollectorBusy` when the database stays locked.
         """
         conn = self._conn()
-        now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        outcomes: list[Outcome] = []
+        now = now_iso()
+        outcomes: list[RecordResult] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -117,12 +108,12 @@ class CollectorStorage:
                                 now,
                             ),
                         )
-                        outcomes.append(Outcome(record_id, "accepted"))
+                        outcomes.append(RecordResult(record_id, "accepted"))
                     elif row[0] == digest:
-                        outcomes.append(Outcome(record_id, "duplicate"))
+                        outcomes.append(RecordResult(record_id, "duplicate"))
                     else:
                         outcomes.append(
-                            Outcome(
+                            RecordResult(
                                 record_id,
                                 "conflict",
                                 "another record with this id is already stored; "

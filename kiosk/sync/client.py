@@ -30,6 +30,7 @@ from kiosk.sync.protocol import (
     SUBMISSIONS_PATH,
     SYNC_HEADER,
     SYNC_HEADER_VALUE,
+    RecordResult,
     token_problem,
 )
 
@@ -61,13 +62,6 @@ class PayloadTooLarge(SyncError):
 
 class RefusedError(SyncError):
     """The collector refused the request itself (400/404/422 ...): not a network problem."""
-
-
-@dataclass(frozen=True)
-class RecordResult:
-    id: str
-    status: str
-    error: str | None = None
 
 
 @dataclass(frozen=True)

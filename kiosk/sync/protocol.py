@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 #: Every answer of a real collector carries this header; a captive portal's 200 page does not.
 SYNC_HEADER = "X-Borgerkiosk-Sync"
@@ -18,10 +19,27 @@ DIGEST_PATH = "/v1/kiosks/{kiosk_id}/digest"
 #: The route as the collector declares it: a kiosk id may hold a "/" (sent as %2F).
 DIGEST_ROUTE = "/v1/kiosks/{kiosk_id:path}/digest"
 
-#: Result statuses: the first two mean "the collector holds this record".
-STORED_STATUSES = frozenset({"accepted", "duplicate"})
-REJECTED_STATUSES = frozenset({"conflict", "invalid"})
-RESULT_STATUSES = STORED_STATUSES | REJECTED_STATUSES
+#: What became of one submitted record. The first two mean "the collector holds this record".
+ResultStatus = Literal["accepted", "duplicate", "conflict", "invalid"]
+STORED_STATUSES: frozenset[ResultStatus] = frozenset({"accepted", "duplicate"})
+REJECTED_STATUSES: frozenset[ResultStatus] = frozenset({"conflict", "invalid"})
+RESULT_STATUSES: frozenset[ResultStatus] = STORED_STATUSES | REJECTED_STATUSES
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """The result of one submitted record: stored by the collector, sent, read by the kiosk."""
+
+    id: str
+    status: ResultStatus
+    error: str | None = None
+
+    def as_json(self) -> dict[str, str]:
+        """The result as it travels in a submission's reply (no ``error`` when there is none)."""
+        reply = {"id": self.id, "status": self.status}
+        if self.error:
+            reply["error"] = self.error
+        return reply
 
 
 def canonical_json(record: Mapping[str, Any]) -> str:

@@ -1,0 +1,230 @@
+"""``kiosk collector``: the central collector every kiosk syncs to (serve, export)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kiosk.cli.errors import EXIT_FAILED, fail
+from kiosk.cli.tokens import TOKEN_ENV, check_token, read_token_file
+
+
+@click.group()
+def collector() -> None:
+    """The central collector that every kiosk syncs to.
+
+    \b
+    Example:
+        kiosk collector serve --db collector.db --token-file collector.token
+    """
+
+
+def plain_http_warning(host: str, *, tls: bool) -> str | None:
+    """A warning when kiosks would send their token unencrypted to this collector."""
+    from kiosk.sync.endpoint import is_loopback
+
+    if tls or is_loopback(host):
+        return None
+    return (
+        f"serving plain HTTP on {host}: kiosks' tokens would cross the network unencrypted, "
+        "and kiosks refuse http:// beyond loopback without --insecure-http; give "
+        "--ssl-certfile/--ssl-keyfile or put an https reverse proxy in front of 127.0.0.1 "
+        "(docs/sync-protocol.md, TLS)"
+    )
+
+
+def _collector_token(token_file: Path | None) -> str:
+    """The token kiosks must send; one a kiosk can send at all (see ``token_problem``)."""
+    if token_file is not None:
+        token = read_token_file(token_file)
+    else:
+        token = os.environ.get(TOKEN_ENV, "").strip()
+        if not token:
+            fail(f"the collector needs a token: give --token-file FILE or set {TOKEN_ENV}")
+    check_token(token)
+    return token
+
+
+@collector.command()
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="SQLite database file (created when missing).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on: 127.0.0.1 behind a reverse proxy, 0.0.0.0 for every "
+    "network (then with --ssl-certfile).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="TCP port to listen on (0: any free port).",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=f"File holding the token kiosks must send (else ${TOKEN_ENV}).",
+)
+@click.option(
+    "--max-body",
+    type=click.IntRange(1024),
+    default=8 * 1024 * 1024,
+    show_default=True,
+    help="Largest request body in bytes (413 above).",
+)
+@click.option(
+    "--max-concurrent",
+    type=click.IntRange(1, 1000),
+    default=16,
+    show_default=True,
+    help="Submissions handled at once (503 with Retry-After above).",
+)
+@click.option(
+    "--ssl-certfile",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="TLS certificate (PEM) to serve https directly; or put a reverse proxy in front "
+    "(docs/sync-protocol.md, TLS).",
+)
+@click.option(
+    "--ssl-keyfile",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="The certificate's private key (PEM), with --ssl-certfile.",
+)
+def serve(
+    db: Path,
+    host: str,
+    port: int,
+    token_file: Path | None,
+    max_body: int,
+    max_concurrent: int,
+    ssl_certfile: str | None,
+    ssl_keyfile: str | None,
+) -> None:
+    """Receive records from kiosks over HTTP and store each exactly once in SQLite.
+
+    Kiosks send their shared token with every request: beyond this machine, serve
+    https (--ssl-certfile/--ssl-keyfile, or a reverse proxy in front of 127.0.0.1).
+
+    \b
+    Examples:
+        kiosk collector serve --db collector.db --token-file collector.token
+        kiosk collector serve --db collector.db --host 0.0.0.0 --port 8443 \\
+              --token-file collector.token \\
+              --ssl-certfile cert.pem --ssl-keyfile key.pem
+    The API description is served at /docs and /openapi.json.
+    """
+    import sqlite3
+
+    from kiosk.collector.server import serve as run_server
+
+    token = _collector_token(token_file)
+    warning = plain_http_warning(host, tls=ssl_certfile is not None)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+    try:
+        run_server(
+            db,
+            token,
+            host=host,
+            port=port,
+            max_body=max_body,
+            max_concurrent=max_concurrent,
+            ssl_certfile=ssl_certfile,
+            ssl_keyfile=ssl_keyfile,
+        )
+    except sqlite3.DatabaseError as exc:
+        fail(f"cannot use the database {db}: {exc}", EXIT_FAILED)
+    except SystemExit as exc:  # uvicorn exits when it cannot start, after saying why
+        if exc.code not in (0, None):
+            fail(
+                f"the collector could not start on {host}:{port} (is the port in use?)", EXIT_FAILED
+            )
+        raise
+    except OSError as exc:
+        fail(f"cannot serve on {host}:{port} with {db}: {exc.strerror or exc}", EXIT_FAILED)
+
+
+@collector.command(name="export")
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    required=True,
+    help="The collector's SQLite database file (as given to collector serve).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: the records as stored; csv: one file per survey, a column per question.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="File to write (a directory for CSV of several surveys). Default: stdout.",
+)
+@click.option("--survey", "survey_id", metavar="ID", help="Only records of this survey.")
+def collector_export(db: Path, fmt: str, out: Path | None, survey_id: str | None) -> None:
+    """Export the merged records of all kiosks (JSONL, or CSV one file per survey).
+
+    \b
+    Examples:
+        kiosk collector export --db collector.db --format jsonl --out all.jsonl
+        kiosk collector export --db collector.db --format csv --out results/
+    """
+    import sqlite3
+
+    from kiosk.cli.data_commands import _done, _output, survey_question_orders
+    from kiosk.collector.export import clean_record, output_file
+    from kiosk.collector.storage import CollectorStorage
+    from kiosk.export import export_csv, export_jsonl
+    from kiosk.paths import SURVEYS_DIR
+
+    try:
+        storage = CollectorStorage(db)
+        # visitor text and whatever a sender got stored: cleaned before any of it is written
+        records = [clean_record(r) for r in storage.iter_records(survey_id)]
+        storage.close()
+    except sqlite3.DatabaseError as exc:
+        fail(f"{db} is not a collector database ({exc})", EXIT_FAILED)
+    if fmt == "jsonl":
+        with _output(out) as stream:
+            count = export_jsonl(records, stream)
+        _done(count, out)
+        return
+    by_survey: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        by_survey.setdefault(str(record.get("survey_id")), []).append(record)
+    if len(by_survey) > 1 and (out is None or not out.is_dir()):
+        names = ", ".join(sorted(by_survey))
+        fail(
+            f"the collector holds records of {len(by_survey)} surveys ({names}); CSV is one file "
+            "per survey: give --survey ID, or --out DIR with an existing directory.",
+            2,
+        )
+    orders = survey_question_orders(sorted(SURVEYS_DIR.glob("*.yaml")))
+    taken: set[str] = set()
+    for sid, rows in sorted(by_survey.items()):
+        target = out
+        if out is not None and out.is_dir():
+            try:  # a file name from a safe slug of the id: never a path of the sender's
+                target = output_file(out, str(sid), taken)
+            except ValueError as exc:
+                fail(f"not writing survey {sid}: {exc}", EXIT_FAILED)
+        with _output(target) as stream:
+            count = export_csv(rows, stream, orders.get(sid, ()))
+        _done(count, target)
+    if not by_survey:
+        _done(0, out)
