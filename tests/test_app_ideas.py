@@ -36,8 +36,9 @@ from kiosk.app.screens.welcome import WelcomeScreen
 from kiosk.app.widgets.onscreen_keyboard import Key
 from kiosk.app.widgets.tap_button import NavButton, TapButton
 from kiosk.cli import cli
+from kiosk.collector.schema import RecordModel
 from kiosk.i18n import Translator
-from kiosk.records import RecordModel, public_view
+from kiosk.records import public_view
 from kiosk.refs import REF_ALPHABET, followup_url
 from kiosk.store import RecordStore
 from kiosk.survey import load_survey

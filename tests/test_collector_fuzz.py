@@ -17,9 +17,9 @@ from conftest_sync import TOKEN, CollectorProcess, kiosk_record, shared_collecto
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kiosk.collector.schema import RecordModel
 from kiosk.collector.storage import CollectorStorage
 from kiosk.ids import is_slug, kiosk_id_problem
-from kiosk.records import RecordModel
 from kiosk.sync.protocol import canonical_json
 
 __all__ = ["shared_collector"]
@@ -69,7 +69,7 @@ def mutated_records(draw: st.DrawFn) -> dict[str, Any]:
                 json_values
             )
         elif action == "idea":
-            idea = dict(record.get("idea") or {})
+            idea = dict(record["idea"]) if isinstance(record.get("idea"), dict) else {}
             idea[draw(st.sampled_from(["theme", "title", "description", "x"]))] = draw(json_values)
             record["idea"] = idea
     return record

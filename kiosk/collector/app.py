@@ -22,8 +22,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from kiosk.collector.limits import BodyLimitMiddleware, SyncHeaderMiddleware
+from kiosk.collector.schema import KioskId, RecordModel
 from kiosk.collector.storage import CollectorBusy, CollectorStorage
-from kiosk.records import KioskId, RecordModel
 from kiosk.sync.protocol import (
     DIGEST_ROUTE,
     HEALTH_PATH,
