@@ -40,6 +40,7 @@ def write_v2(directory: Path) -> Path:
     text = V1_FILE.read_text(encoding="utf-8")
     assert V1_FESTIVAL in text
     text = text.replace("version: 1", "version: 2", 1).replace(V1_FESTIVAL, V2_FESTIVAL)
+    directory.mkdir(parents=True, exist_ok=True)
     path = directory / "gentofte-moedes-v2.yaml"
     path.write_text(text, encoding="utf-8")
     return path

@@ -571,3 +571,46 @@ def _add_idea(
             record_id=str(record.get("id", "")),
         )
     )
+
+
+def labelled(
+    record: Mapping[str, Any],
+    definitions: Definitions,
+    lang: str,
+    yes_no: tuple[str, str] = ("yes", "no"),
+) -> dict[str, Any]:
+    """A copy of ``record`` whose answers and idea theme hold the labels visitors saw.
+
+    Choice ids become their texts in ``lang`` (from the record's own survey version when
+    known), true/false become ``yes_no``, several choices are joined with "; ". Values
+    without a definition stay as they are.
+    """
+    survey, _ = definitions.for_record(record)
+    survey = survey or definitions.newest(str(record.get("survey_id", "")))
+    copy = dict(record)
+    answers: dict[str, Any] = {}
+    for qid, value in (record.get("answers") or {}).items():
+        labels: dict[str, str] = {}
+        if survey is not None:
+            try:
+                question = survey.question(qid)
+            except KeyError:
+                question = None
+            for choice in getattr(question, "choices", []):
+                labels[choice.id] = localize(choice.text, lang, survey.default_language)
+        if isinstance(value, bool):
+            answers[qid] = yes_no[0] if value else yes_no[1]
+        elif isinstance(value, list):
+            answers[qid] = "; ".join(labels.get(str(v), str(v)) for v in value)
+        elif isinstance(value, str):
+            answers[qid] = labels.get(value, value)
+        else:
+            answers[qid] = value
+    copy["answers"] = answers
+    idea = record.get("idea")
+    if idea and survey is not None and survey.ideas:
+        themes = {
+            t.id: localize(t.text, lang, survey.default_language) for t in survey.ideas.themes
+        }
+        copy["idea"] = {**idea, "theme": themes.get(idea.get("theme"), idea.get("theme"))}
+    return copy
