@@ -1,0 +1,121 @@
+"""``kiosk report`` as a person would read it: rendered by Debian's chromium, printed to PDF.
+
+Chromium is the system one (``/usr/bin/chromium``, installed by scripts/test when missing),
+driven by Playwright with ``executable_path``: no browser is downloaded.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+from playwright.sync_api import sync_playwright
+from results_event import FORMULA, KIOSKS, SCRIPT_TITLE, V2_FESTIVAL, expected, make_event
+
+from kiosk.cli import cli
+from kiosk.store import RecordStore
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def write_report(tmp_path: Path, *extra: str) -> tuple[Path, list[dict[str, Any]]]:
+    """The event stored on two kiosks' disks (one data directory each), and its report."""
+    records, files = make_event(tmp_path)
+    args = ["report"]
+    for kiosk in KIOSKS:
+        with RecordStore(tmp_path / kiosk) as store:
+            for record in records:
+                if record["kiosk_id"] == kiosk:
+                    store.save(record)
+        args += ["--data", str(tmp_path / kiosk)]
+    for path in files:
+        args += ["--survey-file", str(path)]
+    out = tmp_path / "rapport.html"
+    result = CliRunner().invoke(cli, [*args, *extra, "-o", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    return out, records
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    assert Path(CHROMIUM).exists(), (
+        "chromium is missing: scripts/test installs it (apt-get install chromium)"
+    )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+        )
+        yield launched
+        launched.close()
+
+
+def test_the_file_is_self_contained_and_escapes_visitor_text(tmp_path: Path) -> None:
+    out, _ = write_report(tmp_path)
+    html = out.read_text(encoding="utf-8")
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
+    assert "<script" not in html.lower()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert html.count("<svg") >= 8  # the charts are inline
+
+
+def test_chromium_shows_the_hand_counted_numbers_and_never_runs_an_idea(
+    tmp_path: Path, browser: Any
+) -> None:
+    out, records = write_report(tmp_path)
+    want = expected(records)
+    page = browser.new_page(viewport={"width": 1100, "height": 1400})
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(out.as_uri())
+
+    shot = Image.open(io.BytesIO(page.screenshot(full_page=False))).convert("L")
+    levels = shot.histogram()  # pixels per grey level 0-255
+    assert sum(levels[:128]) > shot.width * shot.height * 0.01, "the report rendered blank"
+    assert sum(1 for count in levels if count) > 20
+
+    def figure(selector: str) -> str:
+        return page.locator(selector).first.inner_text().strip()
+
+    survey = '.key-figures[data-survey="gentofte-moedes"]'
+    for name in ("visitors", "completed", "partial", "suspect", "ideas"):
+        assert figure(f'{survey} [data-figure="{name}"]') == str(want[name]), name
+    for question, counts in (("tilknytning", want["tilknytning"]), ("emner", want["emner"])):
+        block = f'.question[data-question="{question}"]'
+        assert figure(f'{block} [data-figure="shown"]') == str(want["shown"][question])
+        for choice, count in counts.items():
+            assert figure(f'{block} tr[data-choice="{choice}"] [data-figure="count"]') == str(count)
+    festival = '.question[data-question="festival"]'
+    assert V2_FESTIVAL in figure(f"{festival} h3")
+    skipped = want["shown"]["festival"] - want["answered"]["festival"]
+    assert figure(f'{festival} [data-figure="skipped"]') == str(skipped)
+    mean = sum(want["festival_values"]) / len(want["festival_values"])
+    assert figure(f'{festival} [data-figure="mean"]') == f"{mean:.2f}".replace(".", ",")
+    for kiosk in KIOSKS:
+        assert figure(f'[data-kiosk="{kiosk}"]') == str(want["per_kiosk"][kiosk])
+
+    body = page.inner_text("body")
+    assert SCRIPT_TITLE in body  # shown as the text the visitor typed
+    assert FORMULA in body
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.evaluate("document.scripts.length") == 0
+    assert dialogs == []
+    page.close()
+
+
+def test_printed_to_pdf_the_page_count_is_sane(tmp_path: Path, browser: Any) -> None:
+    out, _ = write_report(tmp_path, "--lang", "en")
+    page = browser.new_page()
+    page.goto(out.as_uri())
+    assert "What is your connection to Gentofte?" in page.inner_text("body")
+    pdf = page.pdf(format="A4", print_background=True)
+    page.close()
+    assert pdf.startswith(b"%PDF")
+    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
+    # a front page, about a page per two questions, ideas and the day: never 1, never 50
+    assert 4 <= pages <= 30, pages
