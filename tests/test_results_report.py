@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +121,48 @@ def test_printed_to_pdf_the_page_count_is_sane(tmp_path: Path, browser: Any) -> 
     pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
     # a front page, about a page per two questions, ideas and the day: never 1, never 50
     assert 4 <= pages <= 30, pages
+
+
+def test_a_missing_survey_version_is_named_and_the_report_still_made(tmp_path: Path) -> None:
+    records, _ = make_event(tmp_path)
+    with RecordStore(tmp_path / "data") as store:
+        for record in records:
+            store.save(record)
+    out = tmp_path / "r.html"
+    # only the bundled surveys: version 2 (the reworded festival question) is unknown
+    result = CliRunner().invoke(
+        cli, ["report", "--data", str(tmp_path / "data"), "-o", str(out)], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "no definition of gentofte-moedes version 2" in result.stderr
+    html = out.read_text(encoding="utf-8")
+    assert "definition mangler" in html
+    assert "Hvad er din tilknytning til Gentofte?" in html
+
+
+def test_bad_input_gets_one_line_not_a_traceback(tmp_path: Path) -> None:
+    runner = CliRunner()
+    missing = runner.invoke(cli, ["report", "--data", str(tmp_path / "nope"), "-o", "x.html"])
+    assert missing.exit_code == 2 and "No kiosk data in" in missing.stderr
+    assert "Traceback" not in missing.output
+    dates = runner.invoke(
+        cli,
+        [
+            *("report", "--data", str(tmp_path), "-o", "x.html"),
+            *("--from", "2026-09-06", "--to", "2026-09-05"),
+        ],
+    )
+    assert dates.exit_code == 2 and "--from is after --to" in dates.stderr
+    xlsx = runner.invoke(cli, ["export", "--data", str(tmp_path), "--format", "xlsx"])
+    assert xlsx.exit_code == 2 and "needs a file name" in xlsx.stderr
+
+
+def test_the_kiosk_never_imports_the_report_libraries() -> None:
+    code = (
+        "import sys, kiosk.cli.data_commands, kiosk.cli.report_command, kiosk.results;"
+        "import kiosk.results.report, kiosk.results.charts;"
+        "heavy = [m for m in ('matplotlib', 'jinja2', 'openpyxl') if m in sys.modules];"
+        "print(','.join(heavy))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
