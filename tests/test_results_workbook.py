@@ -111,6 +111,7 @@ def test_codebook_about_and_contacts_only_when_asked(tmp_path: Path) -> None:
     about = dict(book["Om udtrækket"].iter_rows(values_only=True))
     assert about["Besøg talt med"] == expected(records)["visitors"]
     assert about["Mistænkelig"] == expected(records)["suspect"]
+    assert about[V2_FESTIVAL] == "Spørgsmålets tekst var anderledes i version 1."
     assert "Ane" not in str(list(book["Idékort"].values))
     out, _ = export_xlsx(tmp_path / "b", "--include-contact", "--lang", "en")
     book = load_workbook(out)

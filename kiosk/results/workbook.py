@@ -321,6 +321,15 @@ def _about_rows(
                 "same-version": f" ({t('results.definition_same_version')})",
             }.get(version.definition, "")
             rows.append([f"{t('results.version')} {version.version}", f"{version.records}{note}"])
+        for question in [*survey.questions, *survey.idea_questions]:
+            for key, versions in (
+                ("results.text_changed", question.text_changed_in),
+                ("results.choices_changed", question.choices_changed_in),
+                ("results.absent", question.absent_in),
+            ):
+                if versions:
+                    listed = ", ".join(str(v) for v in versions)
+                    rows.append([question.text, t(key, versions=listed)])
     return [t("results.about"), ""], iter(rows)
 
 
