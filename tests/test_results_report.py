@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,15 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 from playwright.sync_api import sync_playwright
-from results_event import FORMULA, KIOSKS, SCRIPT_TITLE, V2_FESTIVAL, expected, make_event
+from results_event import (
+    FORMULA,
+    KIOSKS,
+    SCRIPT_TITLE,
+    V1_FILE,
+    V2_FESTIVAL,
+    expected,
+    make_event,
+)
 
 from kiosk.cli import cli
 from kiosk.store import RecordStore
@@ -166,3 +175,81 @@ def test_the_kiosk_never_imports_the_report_libraries() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""
+
+
+def test_chart_labels_from_the_data_are_escaped() -> None:
+    from kiosk.results import charts
+
+    # a label can come from the data (a question of an unknown version shows raw answers)
+    svg = charts.bar_chart(["<script>alert(1)</script> & $x$"], [3], [0.5])
+    assert "<script" not in svg and "&lt;script&gt;" in svg
+    hours = charts.hours_chart({'kiosk"><img src=x onerror=alert(1)>': [1] * 24})
+    assert "<img" not in hours
+
+
+class _Counts(HTMLParser):
+    """(question id, row label) -> count, from the report's tables."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts: dict[tuple[str, str], int] = {}
+        self.question = ""
+        self.cells: list[str] | None = None
+        self.text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "div" and found.get("class") == "question":
+            self.question = found.get("data-question") or ""
+        elif tag == "tr" and "data-choice" in found:
+            self.cells = []
+        elif tag == "td" and self.cells is not None:
+            self.text = ""
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td" and self.cells is not None:
+            self.cells.append(self.text.strip())
+        elif tag == "tr" and self.cells is not None:
+            self.counts[(self.question, self.cells[0])] = int(self.cells[1])
+            self.cells = None
+
+
+def test_the_report_and_the_workbook_agree_on_every_choice(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    out, records = write_report(tmp_path)
+    parser = _Counts()
+    parser.feed(out.read_text(encoding="utf-8"))
+    # the same records in one data directory, exported as a workbook
+    merged = tmp_path / "merged"
+    with RecordStore(merged) as store:
+        for record in records:
+            store.save(record)
+    book_path = tmp_path / "svar.xlsx"
+    args = ["export", "--data", str(merged), "--format", "xlsx", "--out", str(book_path)]
+    files = [tmp_path / "gentofte-moedes-v2.yaml", V1_FILE]
+    for path in files:
+        args += ["--survey-file", str(path)]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    rows = list(load_workbook(book_path)["Svar"].iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    texts = {
+        "tilknytning": "Hvad er din tilknytning til Gentofte?",
+        "opgaveudvalg-emne": "Hvilket emne vil du helst arbejde med i et opgaveudvalg?",
+        "emner": "Hvilke emner betyder mest for dig? Vælg op til 3.",
+    }
+    compared = 0
+    for (question, label), count in parser.counts.items():
+        if question in ("tilknytning", "opgaveudvalg-emne"):
+            column = header.index(texts[question])
+            assert sum(r[column] == label for r in body) == count, (question, label)
+            compared += 1
+        elif question == "emner":
+            column = header.index(f"{texts[question]}: {label}")
+            assert sum(r[column] or 0 for r in body) == count, (question, label)
+            compared += 1
+    assert compared == 4 + 5 + 6
