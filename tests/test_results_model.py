@@ -98,3 +98,14 @@ def test_without_a_definition_the_answers_are_still_counted(tmp_path: Path) -> N
     assert emner.guessed and emner.type == "multiple_choice"
     assert sum(c.count for c in emner.choices) == sum(expected(records)["emner"].values())
     assert V1_FILE.exists()
+
+
+def test_a_record_of_an_edited_file_finds_its_version_by_number(tmp_path: Path) -> None:
+    records, definitions = _event(tmp_path)
+    v1 = [r for r in records if r["survey_version"] == 1 and r["kind"] == "response"]
+    for record in v1:
+        record["survey_hash"] = "ab" * 32  # the file was edited after the event, same version
+    [survey] = tally(v1, definitions).surveys
+    assert [(v.version, v.definition) for v in survey.versions] == [(1, "same-version")]
+    festival = {q.id: q for q in survey.questions}["festival"]
+    assert festival.shown > 0 and not festival.guessed

@@ -155,3 +155,20 @@ def test_csv_for_danish_excel_has_bom_semicolons_and_labels(tmp_path: Path) -> N
     assert "Ja" in {r["opgaveudvalg"] for r in rows}
     assert "Vi lytter først" in {r["idea_theme"] for r in rows}
     assert "'" + FORMULA in {r["kommentar"] for r in rows}
+
+
+def test_filters_reach_the_workbook_and_are_named_in_om_udtraekket(tmp_path: Path) -> None:
+    out, records = export_xlsx(tmp_path, "--kiosk", KIOSKS[1], "--no-partial", "--include-suspect")
+    book = load_workbook(out)
+    body = list(book["Svar"].iter_rows(values_only=True))[1:]
+    want = [
+        r
+        for r in records
+        if r["kind"] == "response"
+        and r["kiosk_id"] == KIOSKS[1]
+        and (r["completed"] or r["suspect"])
+    ]
+    assert len(body) == len(want)
+    about = dict(book["Om udtrækket"].iter_rows(values_only=True))
+    assert about["Filtre: Kiosker"] == KIOSKS[1]
+    assert about["Filtre: Afbrudt"] == "Nej" and about["Filtre: Mistænkelig"] == "Ja"
