@@ -69,11 +69,13 @@ def export_csv(
     out: TextIO,
     survey_order: Sequence[str] = (),
     contacts: Mapping[str, Mapping[str, Any]] | None = None,
+    delimiter: str = ",",
 ) -> int:
     """Write one row per record and one column per question id; returns the count.
 
     Multiple answers are joined with ``;``. Cells that a spreadsheet would run as
     a formula are prefixed with ``'`` (visitors' text must never execute).
+    ``delimiter=";"`` is what Danish Excel expects (its decimal separator is a comma).
     """
     rows = list(records)
     questions = question_columns(rows, survey_order)
@@ -84,7 +86,7 @@ def export_csv(
         *questions,
         *(CONTACT_COLUMNS if contacts is not None else ()),
     ]
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
     writer.writerow([_cell(name) for name in header])  # keys come from senders too
     for record in rows:
         cells: list[Any] = [record.get(column) for column in BASE_COLUMNS]

@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "validate": "kiosk.cli.survey_commands:validate",
     "schema": "kiosk.cli.survey_commands:schema",
     "export": "kiosk.cli.data_commands:export",
+    "report": "kiosk.cli.report_command:report",
     "stats": "kiosk.cli.data_commands:stats",
     "run": "kiosk.cli.run_commands:run",
     "init": "kiosk.cli.run_commands:init",

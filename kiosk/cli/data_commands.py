@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from kiosk.cli.options import data_option
+from kiosk.cli.report_command import filter_options
 from kiosk.paths import SURVEYS_DIR
 
 
@@ -55,7 +56,11 @@ def survey_question_orders(files: Iterable[Path]) -> dict[str, list[str]]:
 @click.command()
 @data_option
 @click.option(
-    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "xlsx"]),
+    default="jsonl",
+    show_default=True,
 )
 @click.option(
     "--out",
@@ -76,8 +81,17 @@ def survey_question_orders(files: Iterable[Path]) -> dict[str, list[str]]:
     "survey_files",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="Survey definitions for CSV column order (default: the bundled surveys/).",
+    help="Survey definitions: CSV column order, texts and labels (default: the bundled surveys/).",
 )
+@click.option(
+    "--dialect",
+    type=click.Choice(["plain", "excel"]),
+    default="plain",
+    show_default=True,
+    help="CSV: 'excel' writes a UTF-8 BOM and ';' separators, as Danish Excel expects.",
+)
+@click.option("--labels", is_flag=True, help="CSV: the texts visitors saw instead of choice ids.")
+@filter_options
 def export(
     data_dir: Path,
     fmt: str,
@@ -85,23 +99,47 @@ def export(
     survey_id: str | None,
     include_contact: bool,
     survey_files: tuple[Path, ...],
+    dialect: str,
+    labels: bool,
+    kiosks: tuple[str, ...],
+    date_from: Any,
+    date_to: Any,
+    include_partial: bool,
+    include_suspect: bool,
+    lang: str,
 ) -> None:
-    """Export the stored records as JSON lines or CSV.
+    """Export the stored records as JSON lines, CSV or an Excel workbook.
 
     JSONL has one record a line, as stored, without the kiosk's local-only
     fields. CSV has one row per record and one column per question id in
-    survey order, one file per survey. Contact details are left out unless
+    survey order, one file per survey (--dialect excel --labels for Danish
+    Excel). XLSX is one workbook for people: per survey a sheet of responses
+    headed by the question texts (--lang), idea cards, a codebook and "Om
+    udtrækket"; the filters (--kiosk, --from, --to, --no-partial,
+    --include-suspect) apply to it. Contact details are left out unless
     --include-contact is given.
 
     \b
     Examples:
+        kiosk export --data /media/usb/kiosk-1 --format xlsx --out resultater.xlsx
         kiosk export --data /media/usb/kiosk-1 --format jsonl --out kiosk-1.jsonl
-        kiosk export --data /media/usb/kiosk-1 --format csv --out results/
+        kiosk export --data /media/usb/kiosk-1 --format csv --dialect excel --labels --out results/
         kiosk export --format csv --survey gentofte-moedes > gentofte.csv
     """
     from kiosk.export import export_csv, export_jsonl
 
     out = Path(out_arg) if out_arg else None
+    if fmt == "xlsx":
+        _export_xlsx(
+            data_dir,
+            out,
+            survey_id,
+            include_contact,
+            survey_files,
+            filter_args=(kiosks, date_from, date_to, include_partial, include_suspect),
+            lang=lang,
+        )
+        return
     store = open_store_or_exit(data_dir)
     with store:
         records = store.records(survey_id=survey_id)
@@ -126,6 +164,8 @@ def export(
         _done(count, out)
         return
 
+    if labels:
+        records = _with_labels(records, survey_files, lang)
     by_survey: dict[str, list[dict[str, Any]]] = {}
     for record in records:
         by_survey.setdefault(record["survey_id"], []).append(record)
@@ -142,8 +182,9 @@ def export(
         by_survey[survey_id] = []  # a header alone: an empty result still has its columns
     for sid, rows in sorted(by_survey.items()):
         target = out / f"{sid}.csv" if out is not None and out.is_dir() else out
-        with _output(target) as stream:
-            count = export_csv(rows, stream, orders.get(sid, ()), contacts)
+        with _output(target, bom=dialect == "excel") as stream:
+            delimiter = ";" if dialect == "excel" else ","
+            count = export_csv(rows, stream, orders.get(sid, ()), contacts, delimiter)
         _done(count, target)
     if not by_survey:
         _done(0, out)
@@ -193,16 +234,20 @@ def stats(data_dir: Path) -> None:
 class _output:
     """A file to write, or stdout; creates parent folders and always closes what it opened."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, bom: bool = False) -> None:
         self.path = path
+        self.bom = bom
         self.stream: Any = None
 
     def __enter__(self) -> Any:
         if self.path is None:
+            if self.bom:
+                sys.stdout.write("\ufeff")
             return sys.stdout
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.stream = open(self.path, "w", encoding="utf-8", newline="")
+            encoding = "utf-8-sig" if self.bom else "utf-8"
+            self.stream = open(self.path, "w", encoding=encoding, newline="")
         except OSError as exc:
             click.echo(f"Cannot write {self.path}: {exc.strerror}", err=True)
             sys.exit(2)
@@ -211,6 +256,68 @@ class _output:
     def __exit__(self, *exc: object) -> None:
         if self.stream is not None:
             self.stream.close()
+
+
+def _with_labels(
+    records: list[dict[str, Any]], survey_files: tuple[Path, ...], lang: str
+) -> list[dict[str, Any]]:
+    """Records whose answers hold the texts visitors saw (``--labels``)."""
+    from kiosk.cli.report_command import load_definitions_or_warn
+    from kiosk.i18n import Translator
+    from kiosk.results.model import labelled
+
+    definitions = load_definitions_or_warn(survey_files)
+    t = Translator(lang)
+    yes_no = (t("question.yes"), t("question.no"))
+    return [labelled(record, definitions, lang, yes_no) for record in records]
+
+
+def _export_xlsx(
+    data_dir: Path,
+    out: Path | None,
+    survey_id: str | None,
+    include_contact: bool,
+    survey_files: tuple[Path, ...],
+    filter_args: tuple[Any, ...],
+    lang: str,
+) -> None:
+    """``--format xlsx``: the workbook, written through a temporary file."""
+    from kiosk.cli.report_command import (
+        load_definitions_or_warn,
+        make_filters,
+        read_data_dirs,
+        warn_missing,
+    )
+    from kiosk.i18n import Translator
+    from kiosk.results import tally
+    from kiosk.results.workbook import write_workbook
+
+    if out is None or out.is_dir():
+        click.echo("An Excel workbook needs a file name: --out results.xlsx", err=True)
+        sys.exit(2)
+    filters = make_filters(*filter_args)
+    definitions = load_definitions_or_warn(survey_files)
+    collected = read_data_dirs([data_dir], include_contact)
+    t = Translator(lang)
+    yes_no = (t("question.yes"), t("question.no"))
+    results = tally(collected.records, definitions, filters, lang, yes_no, survey_id)
+    warn_missing(results)
+    try:
+        write_workbook(
+            out,
+            collected.records,
+            results,
+            definitions,
+            t,
+            contacts=collected.contacts,
+            sources=[str(data_dir)],
+        )
+    except OSError as exc:
+        click.echo(f"Cannot write {out}: {exc.strerror}", err=True)
+        sys.exit(2)
+    visits = sum(s.visitors for s in results.surveys)
+    ideas = sum(s.ideas for s in results.surveys)
+    click.echo(f"Exported {visits} visits and {ideas} idea cards to {out}", err=True)
 
 
 def _done(count: int, out: Path | None) -> None:
