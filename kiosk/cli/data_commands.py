@@ -61,6 +61,8 @@ def survey_question_orders(files: Iterable[Path]) -> dict[str, list[str]]:
     type=click.Choice(["jsonl", "csv", "xlsx"]),
     default="jsonl",
     show_default=True,
+    help="jsonl: records as stored; csv: one file per survey, a column per question; "
+    "xlsx: an Excel workbook for people (docs/results.md).",
 )
 @click.option(
     "--out",

@@ -17,7 +17,6 @@ from kiosk.results.model import COPENHAGEN, QuestionResult, Results, SurveyResul
 from kiosk.results.sources import write_atomically
 
 Translate = Callable[..., str]
-TEMPLATES = Path(__file__).parent / "templates"
 #: Above this many different numbers, a number question's chart groups them in tens.
 _MAX_BARS = 25
 
@@ -50,12 +49,12 @@ def render_report(
     made_at: datetime | None = None,
 ) -> str:
     """The report as one HTML document."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
+    from jinja2 import Environment, PackageLoader, select_autoescape
 
     from kiosk.results import charts
 
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=PackageLoader("kiosk.results", "templates"),  # importlib.resources underneath
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
