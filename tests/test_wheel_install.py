@@ -107,6 +107,14 @@ def test_simulate_then_export_and_stats(installed: Installed) -> None:
     assert header.index("tilknytning") < header.index("emner")
     stats = installed.run("stats", "--data", str(data))
     assert stats.returncode == 0, stats.stdout + stats.stderr
+    workbook = installed.work / "resultater.xlsx"
+    xlsx = installed.run("export", "--data", str(data), "--format", "xlsx", "--out", str(workbook))
+    assert xlsx.returncode == 0, xlsx.stdout + xlsx.stderr
+    assert workbook.read_bytes()[:2] == b"PK"  # a zip: an Excel workbook
+    report = installed.work / "rapport.html"
+    made = installed.run("report", "--data", str(data), "-o", str(report))
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert "Gentofte Mødes" in report.read_text(encoding="utf-8")  # the bundled survey's texts
 
 
 def test_kiosk_run_shows_the_bundled_survey_in_a_terminal(installed: Installed) -> None:
