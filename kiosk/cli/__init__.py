@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "schema": "kiosk.cli.survey_commands:schema",
     "export": "kiosk.cli.data_commands:export",
     "stats": "kiosk.cli.data_commands:stats",
+    "repair": "kiosk.cli.repair_command:repair",
     "run": "kiosk.cli.run_commands:run",
     "init": "kiosk.cli.run_commands:init",
     "simulate": "kiosk.cli.run_commands:simulate",
