@@ -158,6 +158,10 @@ WRONG_SHAPES = {
     "unknown-table": '[{"t":"_default","u":{"1":{"id":"z"}}}]',
     "entry-not-an-object": "[1, null]",
     "deep-nesting": "[" * 50000 + "]" * 50000,
+    "deep-answers": '[{"t":"records.00000","u":{"79":{"id":"w","survey_id":"s","answers":{"q":'
+    + "[" * 900
+    + "]" * 900
+    + "}}}}]",
 }
 
 

@@ -150,3 +150,27 @@ def test_a_store_made_before_ids_opens_and_adopts_one_on_its_first_write(
     with RecordStore(data_dir) as store:
         assert store.records() == [*old, new] and store.store_id == store_id
     assert sorted(files(data_dir)) == ["log-000001.jsonl", "snapshot-000001.json", "store-id"]
+
+
+def test_a_read_only_reader_follows_a_writer_through_compactions(
+    tmp_path: Path, make_record: Make
+) -> None:
+    """The reader's shared lock on the lock file (opened read-only) keeps it consistent: it
+    sees every save, and after a compaction by the writer it reloads the new generation."""
+    data_dir = tmp_path / "data"
+    writer = RecordStore(data_dir, durable=False)
+    reader = RecordStore(data_dir, read_only=True)
+    saved = []
+    try:
+        for n in range(12):
+            saved.append(make_record(answers={"n": n}))
+            writer.save(saved[-1])
+            if n % 4 == 3:
+                writer.compact()
+            assert reader.records() == saved
+            assert reader.store_id == writer.store_id
+        assert reader.health().problems == [] and writer.health().problems == []
+    finally:
+        reader.close()
+        writer.close()
+    assert sorted(files(data_dir)) == ["log-000003.jsonl", "snapshot-000003.json", "store-id"]

@@ -70,6 +70,10 @@ ID_FILE = "store-id"
 DAMAGED = "damaged"
 ENTRY_KEYS = frozenset({"t", "u", "d", "drop"})
 
+#: How deeply a document may nest (a record nests 3 levels): deeper ones would exhaust
+#: Python's recursion limit when they are copied or written.
+MAX_DEPTH = 32
+
 #: Compact when the log is larger than this and larger than the snapshot.
 COMPACT_MIN_BYTES = 16 * 1024 * 1024
 LOCK_TIMEOUT_S = 15.0
@@ -176,6 +180,20 @@ def entry_problem(entry: Any) -> str | None:
     if not isinstance(entry.get("d", []), list):
         return f"an entry whose 'd' is not a list in table {table!r}"
     return None
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether lists and dicts nest deeper than ``limit`` (iteratively: no recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return False
 
 
 class TrackedTables(dict[str, dict[str, dict[str, Any]]]):
@@ -747,8 +765,11 @@ class LogStorage(Storage):
 
     def _refuse(self, generations: dict[int, _Generation]) -> None:
         """No generation can be used: say why, keeping a copy of a damaged snapshot."""
-        newest = max(generations.values(), key=lambda g: g.number)
-        if newest.snapshot is not None and not newest.snapshot_ok:
+        by_age = sorted(generations.values(), key=lambda g: -g.number)
+        damaged = [g for g in by_age if g.snapshot is not None and not g.snapshot_ok]
+        if damaged:
+            newest = damaged[0]
+            assert newest.snapshot is not None
             kept = ""
             if not self.read_only:
                 kept = f"; a copy is kept at {self._keep_aside(newest.snapshot)}"
@@ -756,7 +777,10 @@ class LogStorage(Storage):
                 f"the snapshot {newest.snapshot} {newest.snapshot_problem}{kept}. "
                 "Restore the data directory from a backup copy."
             )
-        if newest.snapshot is None and newest.log is not None and newest.number > 0:
+        orphans = [g for g in by_age if g.snapshot is None and g.log is not None and g.number]
+        if orphans:
+            newest = orphans[0]
+            assert newest.log is not None
             raise StoreCorruptError(
                 f"{self._snapshot_path(newest.number)} is missing although {newest.log.name} "
                 "needs it; restore the data directory from a backup copy"
@@ -839,6 +863,8 @@ class LogStorage(Storage):
             return f"document id {str(doc_id)[:40]!r} in {table[:40]!r} is not a number"
         if not isinstance(doc, dict):
             return f"document {doc_id} in {table[:40]!r} is not an object"
+        if _nested_deeper_than(doc, MAX_DEPTH):
+            return f"document {doc_id} in {table[:40]!r} is nested deeper than {MAX_DEPTH} levels"
         if self.validate is not None:
             return self.validate(table, doc)
         return None
