@@ -529,6 +529,7 @@ class LogStorage(Storage):
         self._generation = plan.generation
         self.store_id = plan.store_id
         self._snapshot_bytes = plan.snapshot_bytes
+        self.changed.update(dict.fromkeys(self._data))  # tables the new state may not have
         self._data = TrackedTables(self._checked_tables(plan.tables))
         self._shadow = {t: {k: dict(v) for k, v in docs.items()} for t, docs in self._data.items()}
         self._shadow_src = dict(self._data)
