@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from kiosk.cli import cli
@@ -120,6 +120,9 @@ def has_no_ref_keys(value: Any) -> bool:
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@example(  # found by this test: a junk snapshot-000000.json made the store unopenable
+    before=0, after=1, compacted=False, mutations=[("junk", "snapshot", 0, b"")]
 )
 @given(
     before=st.integers(0, 4),

@@ -556,15 +556,20 @@ class LogStorage(Storage):
         if not self.read_only and self.store_id and self._read_id_file() is None:
             self._write_id_file()
 
-    def _scan(self) -> tuple[dict[int, _Generation], list[Path]]:
+    def _scan(self) -> tuple[dict[int, _Generation], list[Path], list[Path]]:
+        """The generations on disk; our temp files; snapshots no generation can have."""
         generations: dict[int, _Generation] = {}
         temps: list[Path] = []
+        strays: list[Path] = []
         for path in self.directory.iterdir():
             if match := LOG_NAME.match(path.name):
                 number = int(match.group(1))
                 generations.setdefault(number, _Generation(number)).log = path
             elif match := SNAPSHOT_NAME.match(path.name):
                 number = int(match.group(1))
+                if number == 0:  # a compaction makes generation 1 or later
+                    strays.append(path)
+                    continue
                 generations.setdefault(number, _Generation(number)).snapshot = path
             elif path.suffix in (".tmp", ".repair") and path.is_file():
                 temps.append(path)
@@ -573,7 +578,7 @@ class LogStorage(Storage):
                 self._inspect_snapshot(generation)
             if generation.log is not None:
                 self._inspect_log(generation)
-        return generations, temps
+        return generations, temps, strays
 
     def _inspect_snapshot(self, generation: _Generation) -> None:
         """Check a snapshot's header and checksum; keep its tables if it is intact."""
@@ -643,7 +648,7 @@ class LogStorage(Storage):
         Anything else that is not the chosen generation is junk: reported, and
         moved into ``damaged/`` when the store is not read-only.
         """
-        generations, temps = self._scan()
+        generations, temps, strays = self._scan()
         anchor = self._read_id_file()
         carried = {g.store_id for g in generations.values() if g.store_id}
         if anchor is not None and carried and anchor not in carried:
@@ -704,6 +709,7 @@ class LogStorage(Storage):
                 reason = self._why_not_used(g, chosen, ours)
                 plan.junk += [(path, reason) for path in g.files()]
         plan.redundant += temps
+        plan.junk += [(path, "generation 0 never has a snapshot") for path in strays]
         if chosen.number == 0 and chosen.log is not None and chosen.log_bytes == 0:
             self.recovery.report(
                 f"{chosen.log.name} is empty: no record was ever saved here, or the store's "
