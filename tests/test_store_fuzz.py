@@ -228,6 +228,10 @@ def check(
     no_traceback(stats)
     export = runner.invoke(cli, ["export", "--data", str(data_dir), "--format", "jsonl"])
     no_traceback(export)
+    csv = runner.invoke(
+        cli, ["export", "--data", str(data_dir), "--format", "csv", "--survey", "gentofte-moedes"]
+    )
+    no_traceback(csv)
     assert contents(data_dir) == seen, "a read-only command changed, made or removed a file"
     if not snapshot_damaged:
         assert export.exit_code == 0, export.output
@@ -252,6 +256,14 @@ def check(
     with RecordStore(data_dir, durable=False) as store:
         listed = store.records()
         assert extra in listed and all(kept in listed for kept in intact)
+    repair = runner.invoke(cli, ["repair", "--data", str(data_dir), "--accept-loss"])
+    no_traceback(repair)
+    assert repair.exit_code == 0, repair.output
+    with RecordStore(data_dir, durable=False) as store:
+        listed = store.records()
+        assert extra in listed and all(kept in listed for kept in intact)
+        assert store.health().problems == [], "a repaired store still has problems"
+    # what was there at first is still there (a log perhaps grown), in the store or set aside
     everything = [p.read_bytes() for p in data_dir.rglob("*") if p.is_file()]
     for name, (content, _) in seen.items():
         if name.endswith("lock") or not content:
