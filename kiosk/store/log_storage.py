@@ -768,7 +768,7 @@ class LogStorage(Storage):
         if g.snapshot is None and g.number > 0:
             empty = " is empty and" if g.log_bytes == 0 else ""
             return f"{g.log.name if g.log else ''}{empty} has no snapshot-{g.number:06d}.json"
-        return f"it is not proven part of generation {chosen.number}, which this store uses"
+        return f"it is not proven part of generation {chosen.number}, which the store uses"
 
     def _refuse(self, generations: dict[int, _Generation]) -> None:
         """No generation can be used: say why, keeping a copy of a damaged snapshot."""
@@ -812,18 +812,19 @@ class LogStorage(Storage):
 
     def _tidy(self, plan: _Plan) -> None:
         """Remove what is proven redundant and set junk aside (read-only: report junk only)."""
-        for path, reason in plan.junk:
+        for path, why in plan.junk:
+            reason = f"{path.name} is not used: {why}"
+            if why.startswith(path.name):
+                reason = f"{why}; not used"
             if self.read_only:
-                self.recovery.report(f"{path.name} is not used: {reason}; it was left as it is")
+                self.recovery.report(f"{reason}; it was left as it is")
                 continue
             try:
                 kept = self._move_aside(path)
             except OSError as exc:
-                self.recovery.report(
-                    f"{path.name} is not used: {reason}; could not move it aside ({exc.strerror})"
-                )
+                self.recovery.report(f"{reason}; could not move it aside ({exc.strerror})")
             else:
-                self.recovery.report(f"{path.name} is not used: {reason}; it was moved to {kept}")
+                self.recovery.report(f"{reason}; it was moved to {kept}")
         if self.read_only:
             return
         for path in plan.redundant:

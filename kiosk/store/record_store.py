@@ -205,9 +205,9 @@ class RecordStore:
             if damage.lost_lines and not accept_loss:
                 raise RepairRefusedError(
                     f"repairing would leave fewer records: {damage.lost_lines} line(s) or "
-                    f"document(s) of {log} cannot be read and would be set aside; nothing was "
-                    "changed. To repair anyway: kiosk repair --accept-loss (a copy of the store "
-                    "is kept in damaged/ first)"
+                    f"document(s) of {log} cannot be read and would be set aside; the store was "
+                    "not rewritten. To repair anyway: kiosk repair --accept-loss (a copy of the "
+                    "store is kept in damaged/ first)"
                 )
             backup = self._storage.back_up()
             set_aside = damage.lost_lines + len(damage.blank)
