@@ -219,7 +219,7 @@ class _output:
             fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
             self.stream = open(fd, "w", encoding="utf-8", newline="")
         except OSError as exc:
-            self._fail(exc)
+            self._fail(exc, code=2)  # nothing written yet: as before, a usage problem
         return self.stream
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
@@ -241,23 +241,23 @@ class _output:
             if self.tmp is not None and self.tmp.exists():
                 os.unlink(self.tmp)
 
-    def _fail(self, exc: OSError) -> None:
+    def _fail(self, exc: OSError, code: int = 1) -> None:
         if self.tmp is not None and self.tmp.exists():
             os.unlink(self.tmp)
         if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-            reason = f"the disk is full ({exc.strerror})"
+            reason, advice = f"the disk is full ({exc.strerror})", "free some space or choose"
         else:
-            reason = exc.strerror or str(exc)
+            reason, advice = exc.strerror or str(exc), "choose"
         kept = (
             f"the existing {self.path.name} was left as it was"
             if self.path is not None and self.path.exists()
             else "nothing was written"
         )
         click.echo(
-            f"Cannot write {self.path}: {reason}; {kept}. Free some space or choose another --out.",
+            f"Cannot write {self.path}: {reason}; {kept}: {advice} another --out.",
             err=True,
         )
-        sys.exit(1)
+        sys.exit(code)
 
 
 def _done(count: int, out: Path | None) -> None:
