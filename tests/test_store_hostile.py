@@ -144,6 +144,9 @@ def test_a_store_whose_log_vanished_says_so(tmp_path: Path, make_record: Make, h
     assert "log-000000.jsonl" in result.stderr and "backup" in result.stderr, result.output
     assert "vanished" in result.stderr or "lost" in result.stderr
     assert state_of(data_dir) == before, "a read-only command created or changed a file"
+    with RecordStore(data_dir) as store:  # the kiosk says so too (on its organiser screen)
+        (problem,) = store.health().problems
+        assert "log-000000.jsonl" in problem and "backup" in problem
 
 
 # --- item 5: intact lines of the wrong shape -----------------------------------------------
