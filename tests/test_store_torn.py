@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.store import RecordStore, StoreCorruptError
+from kiosk.store import RecordStore, RepairRefusedError, StoreCorruptError
 
 Make = Callable[..., dict[str, Any]]
 
@@ -102,22 +102,46 @@ GARBAGE: dict[str, Callable[[bytes], bytes]] = {
 }
 
 
+def repaired(data_dir: Path, *, accept_loss: bool) -> Any:
+    with RecordStore(data_dir) as store:
+        return store.repair(accept_loss=accept_loss)
+
+
 @pytest.mark.parametrize("garbage", sorted(GARBAGE))
-def test_garbage_after_the_last_write_is_set_aside_and_reported(
+def test_garbage_after_the_last_write_is_reported_and_repair_sets_it_aside(
     tmp_path: Path, make_record: Make, garbage: str
 ) -> None:
+    """Only a last line without its newline (never confirmed) is cut off on open, with a
+    copy kept; complete lines that cannot be read stay where they are until `kiosk repair`."""
     data_dir = tmp_path / "data"
     _, _, after = build_store(data_dir, make_record, compacted=False)
     log = log_file(data_dir)
     full = log.read_bytes()
-    log.write_bytes(full + GARBAGE[garbage](full))
+    junk = GARBAGE[garbage](full)
+    log.write_bytes(full + junk)
     with RecordStore(data_dir) as store:
         assert (store.records(), store.contacts()) == after
         problems = store.health().problems
     assert problems, "garbage at the end of the log was not reported"
-    (kept,) = damaged_copies(data_dir)
-    assert kept.read_bytes() == full + GARBAGE[garbage](full)
-    assert log.read_bytes() == full, "the repaired log keeps exactly the intact lines"
+    complete = junk[: junk.rfind(b"\n") + 1]
+    assert log.read_bytes() == full + complete, "only the unconfirmed last line is cut off"
+    if complete != junk:
+        (kept,) = damaged_copies(data_dir)
+        assert kept.read_bytes() == full + junk
+        assert any("incomplete last write" in p and str(kept) in p for p in problems)
+    else:
+        assert damaged_copies(data_dir) == []
+    if complete:
+        assert any("kiosk repair" in p for p in problems), problems
+        holds_data = complete.strip() != b""
+        if holds_data:
+            with pytest.raises(RepairRefusedError, match="fewer records"):
+                repaired(data_dir, accept_loss=False)
+            assert log.read_bytes() == full + complete, "a refused repair changed the log"
+        result = repaired(data_dir, accept_loss=holds_data)
+        assert result.records == len(after[0]) and result.set_aside > 0
+        assert result.backup is not None
+        assert (result.backup / log.name).read_bytes() == full + complete
     reopen_saves_and_keeps(data_dir, after, make_record)
 
 
@@ -128,16 +152,24 @@ def test_damaged_middle_line_loses_only_that_line(tmp_path: Path, make_record: M
         for record in records:
             store.save(record)
     log = log_file(data_dir)
-    lines = log.read_bytes().splitlines(keepends=True)
+    header, *lines = log.read_bytes().splitlines(keepends=True)
     assert len(lines) == 5
     middle = bytearray(lines[2])
     middle[len(middle) // 2] ^= 0x20  # one flipped bit, as bad flash memory would do
-    log.write_bytes(b"".join([*lines[:2], bytes(middle), *lines[3:]]))
-    with RecordStore(data_dir) as store:
-        assert store.records() == records[:2] + records[3:]
-        problems = store.health().problems
-    assert len(problems) == 1 and "1 damaged line" in problems[0], problems
-    assert len(damaged_copies(data_dir)) == 1
+    damaged = b"".join([header, *lines[:2], bytes(middle), *lines[3:]])
+    log.write_bytes(damaged)
+    for _ in range(2):  # reported on every open, the file left as it is
+        with RecordStore(data_dir) as store:
+            assert store.records() == records[:2] + records[3:]
+            problems = store.health().problems
+        assert len(problems) == 1 and "1 damaged line" in problems[0], problems
+        assert "incomplete" not in problems[0]
+        assert log.read_bytes() == damaged and damaged_copies(data_dir) == []
+    with pytest.raises(RepairRefusedError):
+        repaired(data_dir, accept_loss=False)
+    result = repaired(data_dir, accept_loss=True)
+    assert result.records == 4 and result.set_aside == 1
+    assert result.backup is not None and (result.backup / log.name).read_bytes() == damaged
     reopen_saves_and_keeps(data_dir, (records[:2] + records[3:], {}), make_record)
 
 
@@ -205,22 +237,27 @@ def test_missing_log_loads_the_last_snapshot_and_reports_it(
     reopen_saves_and_keeps(data_dir, (kept, {}), make_record)
 
 
-def test_leftover_of_an_interrupted_compaction_is_ignored_quietly(
+def test_leftover_of_an_interrupted_compaction_is_removed_quietly(
     tmp_path: Path, make_record: Make
 ) -> None:
-    """Killed after the new snapshot was renamed into place, before its log existed."""
+    """Killed after the new snapshot was renamed into place, before its log existed: the
+    snapshot proves it was made from this very log, so it is redundant."""
     data_dir = tmp_path / "data"
     with RecordStore(data_dir) as store:
         store.save(make_record())
         store.compact()
+    finished = tmp_path / "finished"
+    shutil.copytree(data_dir, finished)
+    with RecordStore(finished) as store:
+        store.compact()
     store_dir = data_dir / "store"
-    (store_dir / "snapshot-000001.json").rename(store_dir / "snapshot-000002.json")
-    shutil.copy(store_dir / "snapshot-000002.json", store_dir / "snapshot-000001.json")
+    shutil.copy(finished / "store" / "snapshot-000002.json", store_dir)
     with RecordStore(data_dir) as store:
         later = make_record()
         store.save(later)  # appended to generation 1: the leftover must not win later
         assert store.health().problems == []
     assert not (store_dir / "snapshot-000002.json").exists()
+    assert damaged_copies(data_dir) == []
     with RecordStore(data_dir) as store:
         assert len(store) == 2 and store.get(later["id"]) == later
 
@@ -229,8 +266,9 @@ def test_leftover_of_an_interrupted_compaction_is_ignored_quietly(
 def test_snapshot_of_an_interrupted_compaction_cut_at_every_byte_is_ignored(
     tmp_path: Path, make_record: Make, name: str
 ) -> None:
-    """A compaction killed while its snapshot was written, or before its log existed:
-    whatever part of the new snapshot is on disk, the store opens on the last complete state."""
+    """Whatever part of a newer snapshot is on disk, the store opens on the last complete
+    state. A temp file is ours and removed; a cut snapshot (our writer never leaves one, it
+    renames a complete file) is reported and moved into damaged/, never deleted."""
     source = tmp_path / "source"
     with RecordStore(source) as store:
         store.save(make_record(), {"name": "Åse"})
@@ -242,13 +280,22 @@ def test_snapshot_of_an_interrupted_compaction_cut_at_every_byte_is_ignored(
     with RecordStore(finished) as store:
         store.compact()
     full = (finished / "store" / "snapshot-000002.json").read_bytes()
-    for cut in range(len(full) + 1):
+    step = 7 if name.endswith(".json") else 1  # the .json cases also set files aside: slower
+    for cut in [*range(0, len(full), step), len(full)]:
         data_dir = tmp_path / f"cut-{cut}"
         shutil.copytree(source, data_dir)
         (data_dir / "store" / name).write_bytes(full[:cut])
         with RecordStore(data_dir) as store:
             assert (store.records(), store.contacts()) == expected, f"cut at byte {cut}"
-            assert store.health().problems == [], f"cut at byte {cut}"
-        assert not (data_dir / "store" / name).exists(), "the leftover was not removed"
+            problems = store.health().problems
+        assert not (data_dir / "store" / name).exists(), "the leftover is still in the way"
+        if name.endswith(".tmp") or cut == len(full):  # the whole snapshot: proven redundant
+            assert problems == [] and damaged_copies(data_dir) == [], f"cut at byte {cut}"
+        else:
+            kept_files = damaged_copies(data_dir)
+            assert len(kept_files) == 1, f"cut at byte {cut}: {kept_files} {problems}"
+            kept = kept_files[0]
+            assert kept.read_bytes() == full[:cut]
+            assert len(problems) == 1 and name in problems[0] and str(kept) in problems[0]
         reopen_saves_and_keeps(data_dir, expected, make_record)
         shutil.rmtree(data_dir)

@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "export": "kiosk.cli.data_commands:export",
     "report": "kiosk.cli.report_command:report",
     "stats": "kiosk.cli.data_commands:stats",
+    "repair": "kiosk.cli.repair_command:repair",
     "run": "kiosk.cli.run_commands:run",
     "init": "kiosk.cli.run_commands:init",
     "simulate": "kiosk.cli.run_commands:simulate",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Iterable
@@ -15,8 +16,12 @@ from kiosk.cli.report_command import filter_options
 from kiosk.paths import SURVEYS_DIR
 
 
-def open_store_or_exit(data_dir: Path, *, must_exist: bool = True) -> Any:
-    """Open the store with a clear message (never a traceback) when it cannot be opened."""
+def open_store_or_exit(data_dir: Path, *, must_exist: bool = True, read_only: bool = True) -> Any:
+    """Open the store with a clear message (never a traceback) when it cannot be opened.
+
+    Read-only by default: export and stats must work on a write-protected copy and
+    must never change what they read.
+    """
     from kiosk.store import RecordStore, StoreError
 
     if must_exist and not (data_dir / "store").is_dir():
@@ -26,7 +31,7 @@ def open_store_or_exit(data_dir: Path, *, must_exist: bool = True) -> Any:
         )
         sys.exit(2)
     try:
-        store = RecordStore(data_dir)
+        store = RecordStore(data_dir, read_only=read_only)
     except StoreError as exc:
         click.echo(f"Cannot open the store in {data_dir}: {exc}", err=True)
         sys.exit(2)
@@ -170,7 +175,7 @@ def export(
         records = _with_labels(records, survey_files, lang)
     by_survey: dict[str, list[dict[str, Any]]] = {}
     for record in records:
-        by_survey.setdefault(record["survey_id"], []).append(record)
+        by_survey.setdefault(record.get("survey_id", "?"), []).append(record)
     orders = survey_question_orders(survey_files or sorted(SURVEYS_DIR.glob("*.yaml")))
     if len(by_survey) > 1 and (out is None or not out.is_dir()):
         names = ", ".join(sorted(by_survey))
@@ -229,16 +234,24 @@ def stats(data_dir: Path) -> None:
     console = Console(width=None if sys.stdout.isatty() else 160)
     console.print(table)
     console.print(f"{health.records} records, {health.pending} waiting to sync.")
-    if not counts:
+    if not counts and not health.problems:
         console.print("No records yet.")
+    elif not counts:
+        console.print("No records could be read: see the warnings above.")
 
 
 class _output:
-    """A file to write, or stdout; creates parent folders and always closes what it opened."""
+    """A file to write, or stdout; creates parent folders and always closes what it opened.
+
+    A file is written under a temporary name in the same folder and renamed over
+    the target only when complete: a full disk leaves the old file (or none), never
+    a cut one, and is reported in one line.
+    """
 
     def __init__(self, path: Path | None, bom: bool = False) -> None:
         self.path = path
         self.bom = bom
+        self.tmp: Path | None = None
         self.stream: Any = None
 
     def __enter__(self) -> Any:
@@ -248,16 +261,50 @@ class _output:
             return sys.stdout
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
             encoding = "utf-8-sig" if self.bom else "utf-8"
-            self.stream = open(self.path, "w", encoding=encoding, newline="")
+            self.stream = open(fd, "w", encoding=encoding, newline="")
         except OSError as exc:
-            click.echo(f"Cannot write {self.path}: {exc.strerror}", err=True)
-            sys.exit(2)
+            self._fail(exc, code=2)  # nothing written yet: as before, a usage problem
         return self.stream
 
-    def __exit__(self, *exc: object) -> None:
-        if self.stream is not None:
-            self.stream.close()
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if self.stream is None:
+            return
+        try:
+            try:
+                self.stream.flush()
+                os.fsync(self.stream.fileno())
+            finally:
+                self.stream.close()
+            if isinstance(exc, OSError):
+                raise exc
+            if exc is None:
+                os.replace(self.tmp, self.path)  # type: ignore[arg-type]
+        except OSError as error:
+            self._fail(error)
+        finally:
+            if self.tmp is not None and self.tmp.exists():
+                os.unlink(self.tmp)
+
+    def _fail(self, exc: OSError, code: int = 1) -> None:
+        if self.tmp is not None and self.tmp.exists():
+            os.unlink(self.tmp)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            reason, advice = f"the disk is full ({exc.strerror})", "free some space or choose"
+        else:
+            reason, advice = exc.strerror or str(exc), "choose"
+        kept = (
+            f"the existing {self.path.name} was left as it was"
+            if self.path is not None and self.path.exists()
+            else "nothing was written"
+        )
+        click.echo(
+            f"Cannot write {self.path}: {reason}; {kept}: {advice} another --out.",
+            err=True,
+        )
+        sys.exit(code)
 
 
 def _with_labels(

@@ -17,3 +17,7 @@ class StoreBusyError(StoreError):
 
 class StoreCorruptError(StoreError):
     """The store's files are damaged beyond what can be recovered automatically."""
+
+
+class RepairRefusedError(StoreError):
+    """A repair would leave fewer records than the store holds; nothing was changed."""

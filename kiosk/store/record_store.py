@@ -12,6 +12,7 @@ safe from the kiosk's UI and its sync thread at once, and from another process
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 from collections import Counter
@@ -24,8 +25,8 @@ from tinydb import TinyDB
 from tinydb.table import Document
 
 from kiosk.records import now_iso
-from kiosk.store.errors import StoreError
-from kiosk.store.log_storage import LogStorage
+from kiosk.store.errors import RepairRefusedError, StoreError, StoreWriteError
+from kiosk.store.log_storage import ID_FILE, STORE_ID, LogStorage
 
 SHARD_SIZE = 128
 RECORDS = "records"
@@ -48,6 +49,15 @@ class StoreHealth:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+@dataclass
+class RepairResult:
+    """What ``RecordStore.repair`` did: records kept, lines set aside, where the copy is."""
+
+    records: int
+    set_aside: int
+    backup: Path | None
 
 
 @dataclass
@@ -74,14 +84,20 @@ class RecordStore:
         durable: bool = True,
         lock_timeout: float | None = None,
         compact_min_bytes: int | None = None,
+        read_only: bool = False,
     ) -> None:
+        """Open (or create) the store in ``data_dir``/store.
+
+        ``read_only`` opens no file for writing (an export from a write-protected
+        copy): nothing is created, repaired or moved; saving raises StoreWriteError.
+        """
         self.data_dir = Path(data_dir)
-        kwargs: dict[str, Any] = {"durable": durable}
+        kwargs: dict[str, Any] = {"durable": durable, "read_only": read_only}
         if lock_timeout is not None:
             kwargs["lock_timeout"] = lock_timeout
         if compact_min_bytes is not None:
             kwargs["compact_min_bytes"] = compact_min_bytes
-        self._storage = LogStorage(self.data_dir / "store", **kwargs)
+        self._storage = LogStorage(self.data_dir / "store", validate=_doc_problem, **kwargs)
         self._db = TinyDB(storage=_Passthrough, storage_obj=self._storage)
         self._where: dict[str, tuple[str, int]] = {}
         #: per records table: document id -> record id
@@ -109,6 +125,16 @@ class RecordStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def store_id(self) -> str | None:
+        """The store's id, written in every snapshot and log; None for a store made before
+        ids until its first write."""
+        return self._storage.store_id
+
+    @property
+    def read_only(self) -> bool:
+        return self._storage.read_only
 
     # --- writing ------------------------------------------------------------------------
 
@@ -159,6 +185,35 @@ class RecordStore:
     def compact(self) -> None:
         """Fold the log into a snapshot; safe at any time, used when the log grows large."""
         self._storage.compact()
+
+    def repair(self, *, accept_loss: bool = False) -> RepairResult:
+        """Set aside what the store holds that cannot be read, keeping a copy first.
+
+        The intact state is written as a new generation; the old files go to a
+        folder in ``damaged/``. Refused (RepairRefusedError, nothing changed)
+        when lines or documents that may hold records would be set aside,
+        unless ``accept_loss``.
+        """
+        if self.read_only:
+            raise StoreWriteError("the store was opened read-only; nothing was repaired")
+        with self._storage.transaction():
+            self._after_write()
+            damage = self._storage.damage
+            log = f"log-{self._storage.generation:06d}.jsonl"
+            if not damage:
+                return RepairResult(records=self._counts[RECORDS], set_aside=0, backup=None)
+            if damage.lost_lines and not accept_loss:
+                raise RepairRefusedError(
+                    f"repairing would leave fewer records: {damage.lost_lines} line(s) or "
+                    f"document(s) of {log} cannot be read and would be set aside; the store was "
+                    "not rewritten. To repair anyway: kiosk repair --accept-loss (a copy of the "
+                    "store is kept in damaged/ first)"
+                )
+            backup = self._storage.back_up()
+            set_aside = damage.lost_lines + len(damage.blank)
+            self._storage.compact(repair=True)
+            self._after_write()
+            return RepairResult(records=self._counts[RECORDS], set_aside=set_aside, backup=backup)
 
     # --- reading ------------------------------------------------------------------------
 
@@ -354,6 +409,46 @@ class RecordStore:
     def _doc(self, record_id: str) -> dict[str, Any]:
         table, doc_id = self._where[record_id]
         return _copy_doc(self._storage.read()[table][str(doc_id)])
+
+
+def _doc_problem(table: str, doc: dict[str, Any]) -> str | None:
+    """Why a document read from disk cannot be one of this store's, or None.
+
+    Only what the store and its readers rely on is checked (a record's id is its
+    key everywhere; texts the counts group by): the record schema is the
+    collector's business, and a record saved by an older kiosk must still load.
+    """
+    kind, _, shard = table.partition(".")
+    if kind not in (RECORDS, CONTACTS) or not shard.isdigit():
+        return f"a table this store does not use ({table[:40]!r})"
+    key = "id" if kind == RECORDS else "record_id"
+    if not isinstance(doc.get(key), str) or not doc[key]:
+        return f"a document in {table} without {'an id' if kind == RECORDS else 'a record id'}"
+    if kind == RECORDS:
+        for text in ("survey_id", "kind", "ref"):
+            if doc.get(text) is not None and not isinstance(doc[text], str):
+                return f"record {doc['id'][:40]!r} whose {text} is not text"
+        for mapping in ("answers", "idea"):
+            if doc.get(mapping) is not None and not isinstance(doc[mapping], dict):
+                return f"record {doc['id'][:40]!r} whose {mapping} is not an object"
+    return None
+
+
+def read_store_id(data_dir: str | os.PathLike[str]) -> str | None:
+    """The id of the store in ``data_dir`` (None: no store, or one made before ids and
+    never written since). Reads only; safe on a write-protected copy."""
+    store_dir = Path(data_dir) / "store"
+    if not store_dir.is_dir():
+        return None
+    with contextlib.suppress(OSError):
+        text = (store_dir / ID_FILE).read_text(encoding="ascii", errors="replace").strip()
+        if STORE_ID.match(text):
+            return text
+    try:
+        with RecordStore(data_dir, read_only=True) as store:
+            return store.store_id
+    except StoreError:
+        return None
 
 
 def _copy_doc(doc: dict[str, Any]) -> dict[str, Any]:
