@@ -513,7 +513,7 @@ class LogStorage(Storage):
             return  # read-only, and the log is missing: the snapshot is all there is
         stat = os.fstat(self._log_fd)
         newer = self.directory / f"log-{self._generation + 1:06d}.jsonl"
-        if stat.st_nlink == 0 or stat.st_size < self._offset or newer.exists():
+        if stat.st_nlink == 0 or stat.st_size < self._offset or newer.is_file():
             self._load()  # another process compacted or repaired the log
         elif stat.st_size > self._offset:
             self._replay_tail()
@@ -562,6 +562,8 @@ class LogStorage(Storage):
         temps: list[Path] = []
         strays: list[Path] = []
         for path in self.directory.iterdir():
+            if not path.is_file():
+                continue  # damaged/, or a folder someone named like a store file
             if match := LOG_NAME.match(path.name):
                 number = int(match.group(1))
                 generations.setdefault(number, _Generation(number)).log = path
