@@ -128,6 +128,7 @@ def test_digest_counts_and_hashes_sorted_ids(shared_collector: CollectorProcess)
         "kiosk_id": "digest",
         "count": 7,
         "sha256": ids_digest(r["id"] for r in records),
+        "stores": 0,  # no store_id sent: an older kiosk
     }
     empty = requests.get(shared_collector.url + "/v1/kiosks/nobody/digest", headers=AUTH, timeout=5)
     assert empty.json()["count"] == 0
@@ -218,6 +219,7 @@ def test_digest_of_a_kiosk_id_with_a_slash(shared_collector: CollectorProcess) -
             "kiosk_id": "bus/linje 1",
             "count": 3,
             "sha256": ids_digest(r["id"] for r in records),
+            "stores": 0,
         }
 
 

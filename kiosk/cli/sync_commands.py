@@ -132,6 +132,12 @@ def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @connection_options
 @click.option("--verify", is_flag=True, help="Afterwards compare the collector's digest.")
 @click.option(
+    "--resend",
+    is_flag=True,
+    help="Also send records marked synced: for a data directory synced to another "
+    "collector before (safe: the collector keeps each record once).",
+)
+@click.option(
     "--summary-json",
     type=click.Path(path_type=Path, dir_okay=False),
     help="Also write the summary as JSON to this file (for scripts).",
@@ -143,6 +149,7 @@ def sync(
     config_path: Path | None,
     batch_size: int,
     verify: bool,
+    resend: bool,
     ca_bundle: Path | None,
     timeout: float,
     attempts: int,
@@ -204,7 +211,7 @@ def sync(
     verify_auth_failed = False
     try:
         with store, client:
-            summary = _run_with_progress(store, client, batch_size, err)
+            summary = _run_with_progress(store, client, batch_size, err, resend)
             if verify and summary.error_kind not in ("auth", "config"):
                 try:
                     verify_results = verify_digest(store, client)
@@ -257,7 +264,9 @@ def _setup_logging(verbose: bool) -> None:
     logger.propagate = False
 
 
-def _run_with_progress(store: Any, client: Any, batch_size: int, console: Any) -> Any:
+def _run_with_progress(
+    store: Any, client: Any, batch_size: int, console: Any, resend: bool = False
+) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from kiosk.sync.runner import sync_store
@@ -275,4 +284,4 @@ def _run_with_progress(store: Any, client: Any, batch_size: int, console: Any) -
         def step(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        return sync_store(store, client, batch_size=batch_size, progress=step)
+        return sync_store(store, client, batch_size=batch_size, progress=step, resend=resend)

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
@@ -47,10 +47,13 @@ class Submission(BaseModel):
 
     kiosk_id: KioskId
     records: list[dict[str, Any]]
+    #: The sending data directory's id (docs/sync-protocol.md); older kiosks leave it out.
+    store_id: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")] | None = None
 
 
 class SubmissionReply(BaseModel):
     results: list[RecordResult]
+    warnings: list[str] = []
 
 
 class Health(BaseModel):
@@ -61,6 +64,7 @@ class KioskDigest(BaseModel):
     kiosk_id: str
     count: int
     sha256: str
+    stores: int
 
 
 def create_app(
@@ -153,7 +157,20 @@ def create_app(
         results = [result or next(stored) for result in refused]
         tally = Counter(result.status for result in results)
         log.info("kiosk %s: %s", _quoted(submission.kiosk_id), _tally_text(tally))
-        return _json({"results": [result.as_json() for result in results]}, 200)
+        reply: dict[str, Any] = {"results": [result.as_json() for result in results]}
+        if submission.store_id is not None:
+            try:
+                stores = storage.note_store(submission.kiosk_id, submission.store_id)
+            except CollectorBusy:  # the records are committed; the note can wait for next time
+                stores = []
+            if len(stores) > 1:
+                reply["warnings"] = [shared_kiosk_id_warning(submission.kiosk_id, stores)]
+                log.warning(
+                    "kiosk %s: %d data directories send under this id",
+                    _quoted(submission.kiosk_id),
+                    len(stores),
+                )
+        return _json(reply, 200)
 
     @app.post(
         SUBMISSIONS_PATH,
@@ -199,11 +216,27 @@ def create_app(
             found = storage.digest(kiosk_id)
         except CollectorBusy:
             raise HTTPException(503, "collector busy", {"Retry-After": "1"}) from None
-        return {"kiosk_id": found.kiosk_id, "count": found.count, "sha256": found.sha256}
+        return {
+            "kiosk_id": found.kiosk_id,
+            "count": found.count,
+            "sha256": found.sha256,
+            "stores": found.stores,
+        }
 
     app.add_middleware(BodyLimitMiddleware, max_body=max_body)
     app.add_middleware(SyncHeaderMiddleware)
     return app
+
+
+def shared_kiosk_id_warning(kiosk_id: str, stores: list[str]) -> str:
+    """Words that name the cause when several data directories send under one kiosk id."""
+    short = ", ".join(store[:8] for store in stores)
+    return (
+        f"{len(stores)} different data directories send records as kiosk {kiosk_id!r} "
+        f"(store ids {short}); each kiosk needs its own id: give one of them a new id "
+        "with kiosk init (or --kiosk-id) before the next event. Their records are all kept, "
+        "but --verify cannot match either kiosk while they share the id."
+    )
 
 
 def _record_problem(record: dict[str, Any], kiosk_id: str) -> str | None:

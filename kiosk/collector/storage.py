@@ -31,6 +31,13 @@ CREATE TABLE IF NOT EXISTS records (
     received_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS records_kiosk ON records (kiosk_id);
+CREATE TABLE IF NOT EXISTS kiosk_stores (
+    kiosk_id TEXT NOT NULL,
+    store_id TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    PRIMARY KEY (kiosk_id, store_id)
+);
 """
 
 
@@ -43,6 +50,8 @@ class Digest:
     kiosk_id: str
     count: int
     sha256: str
+    #: Data directories (store ids) seen sending under this kiosk id; more than one is a clash.
+    stores: int = 0
 
 
 class CollectorStorage:
@@ -134,7 +143,36 @@ class CollectorStorage:
     def digest(self, kiosk_id: str) -> Digest:
         rows = self._conn().execute("SELECT id FROM records WHERE kiosk_id = ?", (kiosk_id,))
         ids = [row[0] for row in rows]
-        return Digest(kiosk_id, len(ids), ids_digest(ids))
+        return Digest(kiosk_id, len(ids), ids_digest(ids), len(self.stores_of(kiosk_id)))
+
+    def note_store(self, kiosk_id: str, store_id: str) -> list[str]:
+        """Remember that ``store_id`` sends as ``kiosk_id``; every store id seen under it.
+
+        Two data directories under one kiosk id (a copied config, ``kiosk-1`` twice) make the
+        kiosk's digest count the other's records too: the reply names that cause.
+        """
+        conn = self._conn()
+        now = now_iso()
+        try:
+            conn.execute(
+                "INSERT INTO kiosk_stores (kiosk_id, store_id, first_seen, last_seen) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (kiosk_id, store_id) "
+                "DO UPDATE SET last_seen = excluded.last_seen",
+                (kiosk_id, store_id, now, now),
+            )
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise CollectorBusy(str(exc)) from exc
+            raise
+        return self.stores_of(kiosk_id)
+
+    def stores_of(self, kiosk_id: str) -> list[str]:
+        """Store ids seen under ``kiosk_id``, the first seen first."""
+        rows = self._conn().execute(
+            "SELECT store_id FROM kiosk_stores WHERE kiosk_id = ? ORDER BY first_seen, store_id",
+            (kiosk_id,),
+        )
+        return [row[0] for row in rows]
 
     def count(self) -> int:
         return int(self._conn().execute("SELECT count(*) FROM records").fetchone()[0])

@@ -21,6 +21,7 @@ from typing import Any
 
 import requests
 
+from kiosk.sanitize import clean_text
 from kiosk.sync.deadline import DeadlineAdapter
 from kiosk.sync.endpoint import endpoint_problem
 from kiosk.sync.protocol import (
@@ -107,6 +108,8 @@ class SyncClient:
         self._sleep = sleep
         self._session = requests.Session()
         self._adapter = DeadlineAdapter()
+        #: Warnings the collector sent with its replies, each once, in the order received.
+        self.warnings: list[str] = []
         self._session.mount("http://", self._adapter)
         self._session.mount("https://", self._adapter)
         # Passed with every request: requests lets $REQUESTS_CA_BUNDLE override a session's
@@ -192,16 +195,30 @@ class SyncClient:
 
     # --- requests -----------------------------------------------------------------------
 
-    def submit(self, kiosk_id: str, records: Sequence[dict[str, Any]]) -> list[RecordResult]:
-        """Send one batch; returns a result per record, in the order sent."""
-        body = {"kiosk_id": kiosk_id, "records": list(records)}
+    def submit(
+        self, kiosk_id: str, records: Sequence[dict[str, Any]], store_id: str | None = None
+    ) -> list[RecordResult]:
+        """Send one batch; returns a result per record, in the order sent.
+
+        Warnings in the collector's reply (two data directories under one kiosk id) are
+        collected in :attr:`warnings`, each once.
+        """
+        body: dict[str, Any] = {"kiosk_id": kiosk_id, "records": list(records)}
+        if store_id is not None:
+            body["store_id"] = store_id
         sent_ids = [r["id"] for r in records]
         return self._with_retries(
             "POST",
             SUBMISSIONS_PATH,
             json=body,
-            parse=lambda payload: _parse_results(payload, sent_ids),
+            parse=lambda payload: self._note_warnings(_parse_results(payload, sent_ids), payload),
         )
+
+    def _note_warnings(self, results: list[RecordResult], payload: Any) -> list[RecordResult]:
+        for warning in payload.get("warnings") or []:
+            if isinstance(warning, str) and warning not in self.warnings:
+                self.warnings.append(clean_text(warning, 500))  # shown on a terminal
+        return results
 
     def digest(self, kiosk_id: str) -> dict[str, Any]:
         """The collector's count and id digest for one kiosk."""

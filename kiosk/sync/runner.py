@@ -23,7 +23,7 @@ from kiosk.sync.client import (
     SyncError,
     TransientError,
 )
-from kiosk.sync.protocol import REJECTED_STATUSES, ids_digest
+from kiosk.sync.protocol import REJECTED_STATUSES, STORED_STATUSES, RecordResult, ids_digest
 from kiosk.sync.summary import Rejection, SyncSummary, VerifyResult
 
 log = logging.getLogger("kiosk.sync")
@@ -40,13 +40,21 @@ def sync_store(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
     max_batches: int | None = None,
+    resend: bool = False,
 ) -> SyncSummary:
-    """Send every record not yet synced; never raises for network, auth or store trouble."""
+    """Send every record not yet synced; never raises for network, auth or store trouble.
+
+    With ``resend``, records already marked synced are sent again first: for a data
+    directory synced to another collector before (the collector keeps each record once).
+    """
     summary = SyncSummary()
     skipped: set[str] = set()
     size = max(1, batch_size)
     done = 0
+    store_id = store.store_id
     try:
+        if resend:
+            _resend(store, client, summary, size, store_id)
         total = store.pending_count()
         while max_batches is None or summary.batches < max_batches:
             batch = [r for r in store.pending(limit=size + len(skipped)) if r["id"] not in skipped][
@@ -57,7 +65,9 @@ def sync_store(
             kiosk_id = batch[0].get("kiosk_id")
             batch = [r for r in batch if r.get("kiosk_id") == kiosk_id]
             try:
-                results = client.submit(str(kiosk_id), [public_view(r) for r in batch])
+                results = client.submit(
+                    str(kiosk_id), [public_view(r) for r in batch], store_id=store_id
+                )
             except PayloadTooLarge:
                 if len(batch) > 1:
                     size = max(1, len(batch) // 2)
@@ -68,17 +78,7 @@ def sync_store(
                 log.warning("one record is larger than the collector's body limit; skipped")
                 continue
             summary.batches += 1
-            stored = [res.id for res in results if res.status in ("accepted", "duplicate")]
-            store.mark_synced(stored)
-            for res in results:
-                if res.status == "accepted":
-                    summary.synced += 1
-                elif res.status == "duplicate":
-                    summary.already_there += 1
-                else:
-                    reason = res.error or res.status
-                    store.mark_rejected(res.id, res.status, reason)
-                    summary.rejected.append(Rejection(res.id, res.status, reason))
+            _mark(store, results, summary)
             done += len(results)
             if progress is not None:
                 progress(done, max(total, done))
@@ -94,6 +94,7 @@ def sync_store(
         _stop(summary, "network", exc)
     except StoreError as exc:
         _stop(summary, "store", exc)
+    summary.warnings = list(client.warnings)
     try:
         summary.remaining = store.pending_count()
     except StoreError as exc:
@@ -106,6 +107,50 @@ def sync_store(
         )
         summary.error_kind = "refused"
     return summary
+
+
+def _mark(store: RecordStore, results: list[RecordResult], summary: SyncSummary) -> None:
+    """Mark what the collector holds as synced, flag what it refused, and count both."""
+    store.mark_synced([res.id for res in results if res.status in STORED_STATUSES])
+    for res in results:
+        if res.status == "accepted":
+            summary.synced += 1
+        elif res.status == "duplicate":
+            summary.already_there += 1
+        else:
+            reason = res.error or res.status
+            store.mark_rejected(res.id, res.status, reason)
+            summary.rejected.append(Rejection(res.id, res.status, reason))
+
+
+def _resend(
+    store: RecordStore,
+    client: SyncClient,
+    summary: SyncSummary,
+    size: int,
+    store_id: str | None,
+) -> None:
+    """Send every record marked synced again, a kiosk id and ``size`` records a batch."""
+    by_kiosk: dict[str, list[dict[str, Any]]] = {}
+    for record in store.records():
+        if record.get("synced_at"):
+            by_kiosk.setdefault(str(record.get("kiosk_id")), []).append(record)
+    for kiosk_id, records in by_kiosk.items():
+        queue = [records[i : i + size] for i in range(0, len(records), size)]
+        while queue:
+            batch = queue.pop(0)
+            try:
+                results = client.submit(kiosk_id, [public_view(r) for r in batch], store_id)
+            except PayloadTooLarge:
+                if len(batch) == 1:
+                    summary.skipped.append(batch[0]["id"])
+                    continue
+                half = len(batch) // 2
+                queue[:0] = [batch[:half], batch[half:]]
+                continue
+            summary.batches += 1
+            summary.resent += len(results)
+            _mark(store, results, summary)
 
 
 def verify(store: RecordStore, client: SyncClient) -> list[VerifyResult]:
@@ -123,6 +168,7 @@ def verify(store: RecordStore, client: SyncClient) -> list[VerifyResult]:
     out = []
     for kiosk_id, ids in sorted(local.items()):
         remote = client.digest(kiosk_id)
+        stores = remote.get("stores")
         out.append(
             VerifyResult(
                 kiosk_id=kiosk_id,
@@ -130,6 +176,7 @@ def verify(store: RecordStore, client: SyncClient) -> list[VerifyResult]:
                 remote_count=int(remote["count"]),
                 local_sha256=ids_digest(ids),
                 remote_sha256=str(remote["sha256"]),
+                stores=stores if isinstance(stores, int) and not isinstance(stores, bool) else 0,
             )
         )
     return out

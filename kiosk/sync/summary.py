@@ -35,6 +35,10 @@ class SyncSummary:
     #: Records flagged by an earlier run (the kiosk's background sync, an earlier
     #: ``kiosk sync``): not at the collector either, so they keep the exit code at 1.
     rejected_before: list[Rejection] = field(default_factory=list)
+    #: What the collector warned about (several data directories under one kiosk id).
+    warnings: list[str] = field(default_factory=list)
+    #: Records sent again with ``--resend`` although marked synced (to another collector).
+    resent: int = 0
 
     @property
     def exit_code(self) -> int:
@@ -58,7 +62,32 @@ class VerifyResult:
     remote_count: int
     local_sha256: str
     remote_sha256: str
+    #: Data directories the collector has seen under this kiosk id (0: it does not say).
+    stores: int = 0
 
     @property
     def match(self) -> bool:
         return self.local_count == self.remote_count and self.local_sha256 == self.remote_sha256
+
+    @property
+    def advice(self) -> str:
+        """What a mismatch most likely means, and what to do; empty when they match."""
+        if self.match:
+            return ""
+        if self.stores > 1:
+            return (
+                f"{self.stores} data directories send as kiosk {self.kiosk_id!r}, so the "
+                "collector counts the records of all of them: give each kiosk its own id "
+                "(kiosk init); nothing is lost"
+            )
+        if self.remote_count < self.local_count:
+            return (
+                "the collector lacks records this kiosk marked synced: if this data directory "
+                "was synced to another collector before, run kiosk sync --resend (safe: the "
+                "collector keeps each record once)"
+            )
+        return (
+            "the collector holds records under this kiosk id that this data directory does "
+            "not: another data directory (perhaps an older kiosk) may use the same kiosk id; "
+            "compare the exports"
+        )

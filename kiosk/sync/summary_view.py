@@ -32,6 +32,8 @@ def print_summary(
     out.print(f"  already there:     {summary.already_there}")
     out.print(f"  rejected:          {len(summary.rejected)}")
     out.print(f"  remaining:         {summary.remaining}")
+    if summary.resent:
+        out.print(f"  sent again:        {summary.resent} (--resend)")
     for rejection in summary.rejected[:LISTED]:
         out.print(f"    {rejection.id} {rejection.status}: {rejection.reason}", markup=False)
     if len(summary.rejected) > LISTED:
@@ -49,6 +51,8 @@ def print_summary(
         )
     if summary.error:
         out.print(f"  stopped: {summary.error}", markup=False)
+    for warning in summary.warnings:
+        out.print(f"  warning from the collector: {warning}", markup=False)
     if verify:
         if verify_error:
             out.print(f"  verify: could not ask the collector: {verify_error}", markup=False)
@@ -63,7 +67,7 @@ def print_summary(
                 out.print(
                     f"  verify {result.kiosk_id}: MISMATCH, the collector holds "
                     f"{result.remote_count} records, this kiosk marked {result.local_count} "
-                    "synced (run kiosk sync again; if it stays, compare the exports)",
+                    f"synced: {result.advice}",
                     markup=False,
                 )
     if summary.exit_code == 0 and not verify_error and all(v.match for v in verify_results):
@@ -110,6 +114,8 @@ def write_summary_json(
             {"id": r.id, "status": r.status, "reason": r.reason} for r in summary.rejected_before
         ],
         "remaining": summary.remaining,
+        "resent": summary.resent,
+        "warnings": summary.warnings,
         "error": summary.error,
         "exit_code": code,
         "verify_error": verify_error,
@@ -119,6 +125,8 @@ def write_summary_json(
                 "local_count": v.local_count,
                 "remote_count": v.remote_count,
                 "match": v.match,
+                "stores": v.stores,
+                "advice": v.advice,
             }
             for v in verify_results
         ],
