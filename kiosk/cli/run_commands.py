@@ -121,12 +121,33 @@ def run(
     _check_language(config.lang, surveys[0])
     app = build_app(config, surveys, directory, open_store_later=True)
     os.environ.pop("TEXTUAL_ALLOW_SIGNALS", None)  # ctrl+c/ctrl+z/ctrl+\ must stay keys
+    sys.exit(_run_supervised(app, directory))
+
+
+def _run_supervised(app: Any, directory: Path) -> int:
+    """Run the app until the organiser quits, starting it again after anything else."""
+    from kiosk.app.app import ORGANISER_QUIT
+    from kiosk.cli.supervise import describe_exception, log, open_log, supervise
+
     try:
-        app.run()
-    finally:
-        app.close_store()
-    if app.return_code:
-        sys.exit(app.return_code)
+        log_path = open_log(directory)
+    except OSError as exc:
+        click.echo(f"Error: cannot write the kiosk's log in {directory}: {exc}", err=True)
+        return 1
+
+    def run_app() -> bool:
+        try:
+            app.run()
+        finally:
+            app.close_store()
+        if app.return_value == ORGANISER_QUIT:
+            return True
+        exc = getattr(app, "_exception", None)  # Textual keeps the first unhandled one
+        why = describe_exception(exc) if exc else f"return code {app.return_code}"
+        log.error("the app ended without the organiser's Quit: %s", why)
+        return False
+
+    return supervise(run_app, log_path=log_path)
 
 
 def _check_language(lang: str | None, survey: Any) -> None:
