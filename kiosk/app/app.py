@@ -76,7 +76,7 @@ class KioskApp(App[str]):
         self.surveys = list(surveys)
         self.default_lang = self._pick_language(self.settings.lang)
         self.lang = self.default_lang
-        self.t = Translator(self.lang)
+        self.t = Translator(self.lang, touch=self.settings.touch)
         self.palette = load_palette(self.settings.theme)
         super().__init__()
         self._store_source = store
@@ -270,7 +270,7 @@ class KioskApp(App[str]):
     # -- the visit ------------------------------------------------------------------------
     def set_language(self, lang: str) -> None:
         self.lang = lang
-        self.t = Translator(lang)
+        self.t = Translator(lang, touch=self.settings.touch)
 
     async def on_welcome_screen_language_chosen(
         self, message: WelcomeScreen.LanguageChosen
