@@ -58,3 +58,54 @@ def test_a_config_named_relative_to_the_working_folder_reads_paths_from_its_own_
         os.chdir(here)
     assert config.surveys == ((stick / "surveys" / "s.yaml").resolve(),)
     assert config.data == (stick / "d").resolve() and config.touch is True
+
+
+def test_kiosk_run_from_a_moved_stick_in_a_terminal_is_a_touch_kiosk_saving_on_the_stick(
+    tmp_path: Path,
+) -> None:
+    """The whole way: ``kiosk init --touch`` on the stick, the stick moved, ``kiosk run
+    --config`` in tmux; ``--no-touch`` on the command line wins over the file."""
+    import sys
+
+    from test_e2e_tmux import Terminal
+
+    from kiosk.paths import PROJECT_ROOT
+    from kiosk.store import RecordStore
+
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    shutil.copy(DEFAULT_SURVEY, stick / "survey.yaml")
+    args = ["init", "-o", str(stick / "kiosk.toml"), "--kiosk-id", "stick-2", "--no-pin"]
+    args += ["--survey", str(stick / "survey.yaml"), "--data", str(stick / "data")]
+    args += ["--lang", "da", "--touch"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    moved = tmp_path / "mnt" / "usb"
+    moved.parent.mkdir()
+    os.rename(stick, moved)
+    env = {
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "TERM": "xterm-256color",
+        "HOME": os.environ.get("HOME", str(tmp_path)),
+    }
+    command = f"{sys.executable} -m kiosk run --config {moved / 'kiosk.toml'}"
+    terminal = Terminal(command, env)
+    try:
+        terminal.wait_for("Tryk på en knap for at begynde")  # touch, from the config
+        terminal.keys("1")
+        terminal.wait_for("Tilbage")  # the first step of the survey
+        terminal.keys("Escape")
+        terminal.wait_for("Tryk på en knap for at begynde")
+        terminal.keys("C-o")
+        terminal.wait_for("DEMO-tilstand")
+        terminal.keys("q")
+        terminal.wait_for("KIOSK-EXITED-0")
+    finally:
+        terminal.close()
+    assert (moved / "data" / "kiosk-run.log").exists()  # the data directory on the stick
+    with RecordStore(moved / "data") as store:
+        assert len(store) == 0
+    terminal = Terminal(f"{command} --no-touch", env)
+    try:
+        terminal.wait_for("brug tallene på tastaturet")  # the flag wins over the file
+    finally:
+        terminal.close()
