@@ -110,6 +110,8 @@ def run(
     \b
     Keys: 1-9 choose, Enter next, Escape back; ctrl+o opens the organiser screen
     (PIN from the config or $KIOSK_ADMIN_PIN; none set = DEMO mode), where q quits.
+    Anything else that ends the app starts it again in a few seconds; why is written
+    to DIR/kiosk-run.log.
 
     \b
     Examples:

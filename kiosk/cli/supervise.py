@@ -185,17 +185,21 @@ def _supervise(run_app: Callable[[], bool], policy: RestartPolicy, log_path: Pat
         sys.stdout.flush()
         sys.stderr.flush()
         started = time.monotonic()
-        child = os.fork()
-        if child == 0:  # pragma: no cover (the child; covered by the tmux tests)
-            _child(run_app)
-        _, status = os.waitpid(child, 0)
-        child = 0
+        try:
+            child = os.fork()
+        except OSError as exc:  # no process to be had just now (memory, process limit)
+            child, status, reason = 0, -1, f"the app could not be started ({exc.strerror})"
+        else:
+            if child == 0:  # pragma: no cover (the child; covered by the tmux tests)
+                _child(run_app)
+            _, status = os.waitpid(child, 0)
+            child = 0
+            reason = describe_status(status)
         ran_for = time.monotonic() - started
-        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == QUIT_CODE:
+        if status >= 0 and os.WIFEXITED(status) and os.WEXITSTATUS(status) == QUIT_CODE:
             log.info("the organiser quit the kiosk (run %d)", runs)
             return QUIT_CODE
         terminal.restore()
-        reason = describe_status(status)
         if stopping:
             log.info("stopped by the system (%s)", reason)
             return 128 + signal.SIGTERM
