@@ -139,3 +139,33 @@ def test_the_kiosk_app_picks_our_driver_unless_textual_driver_is_set(
     assert app.driver_class is LenientLinuxDriver
     monkeypatch.setattr(constants, "DRIVER", "textual.drivers.linux_driver:LinuxDriver")
     assert app.get_driver_class() is LinuxDriver
+
+
+def test_sigterm_ends_the_app_and_the_supervisor_without_a_restart(
+    tmp_path: Path, log_file: Path
+) -> None:
+    """The system stopping the kiosk (SIGTERM) is not a crash: nothing is started again."""
+    import os
+    import threading
+    import time
+
+    counter = tmp_path / "starts"
+
+    def run_app() -> bool:
+        count_start(counter)
+        time.sleep(60)  # a running app; SIGTERM ends it long before
+        return True
+
+    def stop_when_started() -> None:
+        for _ in range(200):  # bounded: the child writes the counter as it starts
+            if counter.exists():
+                break
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=stop_when_started, daemon=True).start()
+    assert supervise(run_app, policy=RestartPolicy(**FAST), log_path=log_file) == 143
+    assert counter.read_text() == "1"
+    assert "stopped by the system (the app process was killed by SIGTERM)" in (
+        log_file.read_text(encoding="utf-8")
+    )
