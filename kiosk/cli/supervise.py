@@ -132,6 +132,8 @@ class _Terminal:
 
         try:
             termios.tcsetattr(self.fd, termios.TCSANOW, self.saved)
+            # keys pressed while the app was down must not act on the next one
+            termios.tcflush(self.fd, termios.TCIFLUSH)
             out = sys.__stderr__
             if out is not None and out.isatty():
                 out.write(_RESET_TERMINAL)
