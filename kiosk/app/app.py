@@ -161,8 +161,8 @@ class KioskApp(App[str]):
         )
         sync = SyncBridge(self._sync_config, store)
         saver.add_listener(lambda _record: sync.nudge())
-        crash_after = os.environ.get(TEST_CRASH_ENV)
-        if crash_after:
+        crash_after = os.environ.get(TEST_CRASH_ENV, "")
+        if crash_after.isdigit():
             saver.add_listener(self._test_crash_counter(int(crash_after)))
         self._warm = (store, saver, sync, [survey_hash(s) for s in self.surveys])
 
