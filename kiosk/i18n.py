@@ -57,11 +57,22 @@ def missing_keys(lang: str, directory: Path = I18N_DIR) -> list[str]:
     return sorted(set(reference) - set(texts))
 
 
-class Translator:
-    """The kiosk's texts in one language, falling back to Danish for a missing key."""
+#: A key ending in this is the text a touch kiosk shows instead of the key without it.
+TOUCH_SUFFIX = "_touch"
 
-    def __init__(self, lang: str, directory: Path = I18N_DIR) -> None:
+
+class Translator:
+    """The kiosk's texts in one language, falling back to Danish for a missing key.
+
+    With ``touch`` (a kiosk without a keyboard) a key that has a ``<key>_touch`` variant
+    gives that instead: "Tryk på et svar" rather than "... eller brug tallene". So no
+    screen needs to know about touch to stop speaking of keys; a hint that mentions keys
+    just gets a ``_touch`` twin in every language file.
+    """
+
+    def __init__(self, lang: str, directory: Path = I18N_DIR, *, touch: bool = False) -> None:
         self.lang = lang
+        self.touch = touch
         self._texts = load_language(lang, directory)
         self._fallback = (
             load_language(REFERENCE_LANGUAGE, directory)
@@ -70,7 +81,11 @@ class Translator:
         )
 
     def __call__(self, key: str, **values: Any) -> str:
-        text = self._texts.get(key) or self._fallback.get(key)
+        text = None
+        if self.touch:
+            touch_key = key + TOUCH_SUFFIX
+            text = self._texts.get(touch_key) or self._fallback.get(touch_key)
+        text = text or self._texts.get(key) or self._fallback.get(key)
         if text is None:
             raise TranslationError(f"no text for {key!r} in {self.lang}.toml")
         return text.format(**values) if values else text

@@ -37,6 +37,7 @@ def test_init_from_flags_writes_a_loadable_config(tmp_path: Path) -> None:
     out = tmp_path / "kiosk.toml"
     args = ["init", "-o", str(out), "--kiosk-id", "stand-1", "--survey", str(DEFAULT_SURVEY)]
     args += ["--pin", "8642", "--theme", "high-contrast", "--idle-timeout", "45"]
+    args += ["--data", str(tmp_path / "data"), "--lang", "en", "--no-touch"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "8642" not in out.read_text(encoding="utf-8")
@@ -51,19 +52,24 @@ def test_init_from_flags_writes_a_loadable_config(tmp_path: Path) -> None:
 
 def test_init_asks_what_is_missing_and_the_pin_twice(tmp_path: Path) -> None:
     out = tmp_path / "kiosk.toml"
-    answers = "stand-2\n" + f"{DEFAULT_SURVEY}\n" + "1111\n2222\n" + "1234\n1234\n"
+    answers = "stand-2\n" + f"{DEFAULT_SURVEY}\n" + "\n" + "en\n" + "y\n"
+    answers += "1111\n2222\n" + "1234\n1234\n"
     result = CliRunner().invoke(cli, ["init", "-o", str(out)], input=answers)
     assert result.exit_code == 0, result.output
     assert "do not match" in result.output.lower()
     config = load_config(out)
     assert config.kiosk_id == "stand-2"
+    # every setting asked for is written: the data folder (beside the config), lang, touch
+    assert config.data == tmp_path / "kiosk-data"
+    assert (config.lang, config.touch) == ("en", True)
     assert verify_pin("1234", config.admin_pin_hash or "")
 
 
 def test_init_without_pin_is_demo(tmp_path: Path) -> None:
     out = tmp_path / "kiosk.toml"
     args = ["init", "-o", str(out), "--kiosk-id", "d", "--no-pin"]
-    result = CliRunner().invoke(cli, args, input="\n")  # the survey question: the default
+    # the survey, data, language and touch questions: each its default
+    result = CliRunner().invoke(cli, args, input="\n\n\n\n")
     assert result.exit_code == 0, result.output
     assert "DEMO" in result.output
     assert load_config(out).surveys == (DEFAULT_SURVEY.resolve(),)

@@ -91,3 +91,55 @@ def test_both_themes_exist_with_the_same_palette_keys() -> None:
     assert {"default", "high-contrast"} <= set(names)
     keys = {name: set(load_palette(name)) for name in names}
     assert len({frozenset(k) for k in keys.values()}) == 1
+
+
+#: WCAG 1.4.11 (non-text contrast): a control's edge against what is around it.
+EDGE_MINIMUM = 3.0
+EDGE_COLOUR = re.compile(r"\$(k-[a-z-]+)")
+#: Every kind of control a visitor or organiser taps or types in.
+CONTROLS = ("TapButton", "OnScreenKeyboard .osk-key", "Input", "TextArea")
+
+
+def edges() -> list[tuple[str, str, str]]:
+    """(selector, property, palette variable) of every outline and border in the stylesheet."""
+    found = []
+    for selector, decl in rules():
+        for prop, value in decl.items():
+            match = EDGE_COLOUR.search(value)
+            if prop.startswith(("outline", "border")) and match:
+                found.append((selector, prop, match.group(1)))
+    return found
+
+
+def selectors_of(selector: str) -> list[str]:
+    return [part.strip() for part in selector.split(",")]
+
+
+def test_every_control_has_an_edge_and_a_focus_edge() -> None:
+    drawn = {name for selector, _prop, _colour in edges() for name in selectors_of(selector)}
+    for control in CONTROLS:
+        assert control in drawn, f"{control}: no outline or border to show where it is"
+    focus = {
+        colour for selector, _p, colour in edges() if "TapButton:focus" in selectors_of(selector)
+    }
+    plain = {colour for selector, _p, colour in edges() if "TapButton" in selectors_of(selector)}
+    assert focus and focus.isdisjoint(plain), "the focused button's edge must change colour"
+
+
+@pytest.mark.parametrize("theme", theme_names())
+def test_every_control_edge_stands_out_3_to_1_from_the_background(theme: str) -> None:
+    palette = load_palette(theme)
+    failures = []
+    for selector, prop, colour in edges():
+        for around in ("k-background", "k-surface"):  # screens, and dialogs on the surface
+            ratio = contrast(palette[colour], palette[around])
+            if ratio < EDGE_MINIMUM:
+                failures.append(f"{selector} {prop}: {colour} on {around} is {ratio:.2f}:1")
+    assert failures == []
+
+
+def test_a_focused_button_changes_as_a_whole() -> None:
+    """Focus swaps the fill and the text (the whole face, not a label) and recolours the edge."""
+    (focus,) = [decl for selector, decl in rules() if selector == "TapButton:focus"]
+    assert "reverse" in focus["text-style"]
+    assert EDGE_COLOUR.search(focus["outline"]).group(1) == "k-focus"  # type: ignore[union-attr]

@@ -377,8 +377,10 @@ async def test_touch_keyboard_types_a_description_and_moves_on(tmp_path: Path) -
             await pilot.click(key)
             await pilot.pause()
 
-        for value in ("ø", "newline", "å", "next"):
+        for value in ("ø", "newline", "å"):
             await tap(value)
+        await pilot.click("#next")  # the one Next of the screen (the keyboard shows none)
+        await pilot.pause()
         assert step_id(app) == "alder"
         screen = app.screen
         assert isinstance(screen, QuestionScreen)

@@ -66,7 +66,7 @@ def test_init_writes_every_setting_with_its_default(tmp_path: Path) -> None:
     out = tmp_path / "kiosk.toml"
     args = ["init", "-o", str(out), "--kiosk-id", "stand-3", "--survey", str(DEFAULT_SURVEY)]
     args += ["--no-pin", "--suspect-seconds", "5", "--idle-grace", "20"]
-    result = CliRunner().invoke(cli, args)
+    result = CliRunner().invoke(cli, args, input="\n\n\n")  # data, lang, touch: defaults
     assert result.exit_code == 0, result.output
     written = tomllib.loads(out.read_text(encoding="utf-8"))
     defaults = KioskConfig()
@@ -75,6 +75,7 @@ def test_init_writes_every_setting_with_its_default(tmp_path: Path) -> None:
     assert written["thanks_timeout"] == defaults.thanks_timeout
     assert written["idle_grace"] == 20.0 and written["suspect_seconds"] == 5.0
     assert "admin_pin_hash" not in written
+    assert (written["data"], written["lang"], written["touch"]) == ("kiosk-data", "da", False)
     config = load_config(out)
     assert (config.suspect_seconds, config.idle_grace) == (5.0, 20.0)
 

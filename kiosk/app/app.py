@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -25,6 +26,8 @@ from kiosk.i18n import Translator, available_languages
 from kiosk.paths import ASSETS_DIR
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
+
     from kiosk.app.screens.question import QuestionScreen
     from kiosk.app.screens.thanks import TimedScreen
     from kiosk.app.widgets.bodies import AnswerBody
@@ -38,9 +41,16 @@ if TYPE_CHECKING:
 LOCKED_KEYS = ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash", "ctrl+p", "ctrl+d", "f1")
 #: Five taps this close together on the top-left corner open the PIN prompt.
 CORNER_TAPS, CORNER_SECONDS, CORNER_SIZE = 5, 3.0, (6, 2)
+#: The app's return value when the organiser quits: ``kiosk run`` starts it again after any
+#: other ending (see kiosk/cli/supervise.py).
+ORGANISER_QUIT = "organiser-quit"
+#: TEST ONLY (tests/test_e2e_supervise.py): after this many saved records the app raises an
+#: exception, so the test sees ``kiosk run`` start it again. Whoever can set the kiosk's
+#: environment controls the kiosk anyway; unset, nothing of it runs.
+TEST_CRASH_ENV = "BORGERKIOSK_TEST_CRASH_AFTER"
 
 
-class KioskApp(App[None]):
+class KioskApp(App[str]):
     """Welcome -> questions -> saved -> thanks -> welcome, for visitor after visitor."""
 
     CSS_PATH: ClassVar[list[str]] = [str(ASSETS_DIR / "styles" / "kiosk.tcss")]
@@ -66,7 +76,7 @@ class KioskApp(App[None]):
         self.surveys = list(surveys)
         self.default_lang = self._pick_language(self.settings.lang)
         self.lang = self.default_lang
-        self.t = Translator(self.lang)
+        self.t = Translator(self.lang, touch=self.settings.touch)
         self.palette = load_palette(self.settings.theme)
         super().__init__()
         self._store_source = store
@@ -96,6 +106,19 @@ class KioskApp(App[None]):
         langs = [lang for lang in self.surveys[0].languages if lang in have]
         return langs or ["da"]
 
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's own driver, except on Linux: there one that a byte that is not UTF-8
+        cannot stop (kiosk/app/driver.py, until Textualize/textual#6456 is fixed)."""
+        driver_class = super().get_driver_class()
+        from textual import constants
+        from textual.drivers.linux_driver import LinuxDriver
+
+        if driver_class is LinuxDriver and constants.DRIVER is None:  # $TEXTUAL_DRIVER wins
+            from kiosk.app.driver import LenientLinuxDriver
+
+            return LenientLinuxDriver
+        return driver_class
+
     def get_css_variables(self) -> dict[str, str]:
         return {**super().get_css_variables(), **self.palette}
 
@@ -112,6 +135,10 @@ class KioskApp(App[None]):
         try:
             self.warm_up()
         except Exception as exc:  # the survey file broke or the store failed since the check
+            import logging
+
+            # Survey and store errors name files and fields, never a visitor's answer.
+            logging.getLogger("kiosk.run").error("the app could not start: %s", exc)
             self.exit(return_code=1, message=f"Error: {exc}")
             return
         self.sync.start()
@@ -134,7 +161,26 @@ class KioskApp(App[None]):
         )
         sync = SyncBridge(self._sync_config, store)
         saver.add_listener(lambda _record: sync.nudge())
+        crash_after = os.environ.get(TEST_CRASH_ENV, "")
+        if crash_after.isdigit():
+            saver.add_listener(self._test_crash_counter(int(crash_after)))
         self._warm = (store, saver, sync, [survey_hash(s) for s in self.surveys])
+
+    def _test_crash_counter(self, limit: int) -> Callable[[dict[str, Any]], None]:
+        """TEST ONLY (:data:`TEST_CRASH_ENV`): a listener that makes the app raise once
+        ``limit`` records were saved, in a handler of its own, as a real bug would."""
+        saved = 0
+
+        def count(_record: dict[str, Any]) -> None:
+            nonlocal saved
+            saved += 1
+            if saved >= limit:
+                self.call_later(self._test_crash)
+
+        return count
+
+    def _test_crash(self) -> None:
+        raise RuntimeError(f"test crash: {TEST_CRASH_ENV} is set")
 
     @property
     def store(self) -> RecordStore:
@@ -194,7 +240,12 @@ class KioskApp(App[None]):
         if isinstance(step, QuestionStep):
             from kiosk.app.widgets.bodies import body_for
 
-            return body_for(step.question, value, self.t, self.lang, step.widget)
+            question = step.question
+            if step.widget is None and question.type == "scale" and question.style == "smileys":
+                from kiosk.app.widgets.smileys import SmileyScaleBody
+
+                return SmileyScaleBody(question, value, self.t, self.lang)
+            return body_for(question, value, self.t, self.lang, step.widget)
         raise TypeError(f"no widget for step {type(step).__name__}")
 
     def fill_followup(self, slot: FollowupSlot, survey: Any, record: dict[str, Any]) -> None:
@@ -224,7 +275,7 @@ class KioskApp(App[None]):
     # -- the visit ------------------------------------------------------------------------
     def set_language(self, lang: str) -> None:
         self.lang = lang
-        self.t = Translator(lang)
+        self.t = Translator(lang, touch=self.settings.touch)
 
     async def on_welcome_screen_language_chosen(
         self, message: WelcomeScreen.LanguageChosen
@@ -387,7 +438,7 @@ class KioskApp(App[None]):
 
     async def action_quit(self) -> None:
         if self._quit_allowed:
-            self.exit()
+            self.exit(ORGANISER_QUIT)
 
     def action_command_palette(self) -> None:
         """Disabled: its Quit command would let a visitor out."""
@@ -403,7 +454,7 @@ class KioskApp(App[None]):
         self._quit_allowed = True
         if self._warm is not None:
             self.sync.stop()
-        self.exit()
+        self.exit(ORGANISER_QUIT)
 
     def on_unmount(self) -> None:
         if self._warm is not None:

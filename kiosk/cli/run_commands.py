@@ -25,6 +25,9 @@ from kiosk.config import (
 )
 from kiosk.paths import DEFAULT_SURVEY, resolve_data_dir
 
+#: ``kiosk init``'s data directory, beside the config file unless told otherwise.
+DEFAULT_DATA = "kiosk-data"
+
 
 def _load_surveys(paths: list[Path]) -> list[Any]:
     """Load every survey or exit 1 with the validator's problems (never a traceback)."""
@@ -76,6 +79,11 @@ IDLE_TIMEOUT = seconds_option(
 IDLE_GRACE = seconds_option(
     "--idle-grace", "Seconds the idle prompt waits before resetting (default 15)."
 )
+TOUCH = click.option(
+    "--touch/--no-touch",
+    default=None,
+    help="A touch screen without keyboard: on-screen keyboard and keypad, tap wording.",
+)
 
 
 @click.command()
@@ -90,6 +98,7 @@ IDLE_GRACE = seconds_option(
 @IDLE_TIMEOUT
 @IDLE_GRACE
 @click.option("--theme", type=click.Choice(THEMES), help="Colour theme (default: default).")
+@TOUCH
 @click.option(
     "--config",
     "config_path",
@@ -107,6 +116,7 @@ def run(
     idle_timeout: float | None,
     idle_grace: float | None,
     theme: str | None,
+    touch: bool | None,
     config_path: str | None,
 ) -> None:
     """Run the visitor kiosk full-screen on SURVEY_FILE(s) (default: the bundled survey).
@@ -114,12 +124,15 @@ def run(
     \b
     Keys: 1-9 choose, Enter next, Escape back; ctrl+o opens the organiser screen
     (PIN from the config or $KIOSK_ADMIN_PIN; none set = DEMO mode), where q quits.
+    Anything else that ends the app starts it again in a few seconds; why is written
+    to DIR/kiosk-run.log.
 
     \b
     Examples:
         kiosk run --config kiosk.toml
         kiosk run surveys/opgaveudvalg-borgermoede.yaml --data /media/usb/kiosk-data
         kiosk run --lang en --theme high-contrast --idle-timeout 60
+        kiosk run --config kiosk.toml --touch
     """
     config = _config(config_path).with_overrides(
         kiosk_id=kiosk_id,
@@ -127,6 +140,7 @@ def run(
         idle_timeout=idle_timeout,
         idle_grace=idle_grace,
         theme=theme,
+        touch=touch,
         surveys=tuple(survey_files) or None,
         data=data_dir if _data_dir_given(ctx) or not config_path else None,
     )
@@ -135,12 +149,33 @@ def run(
     _check_language(config.lang, surveys[0])
     app = build_app(config, surveys, directory, open_store_later=True)
     os.environ.pop("TEXTUAL_ALLOW_SIGNALS", None)  # ctrl+c/ctrl+z/ctrl+\ must stay keys
+    sys.exit(_run_supervised(app, directory))
+
+
+def _run_supervised(app: Any, directory: Path) -> int:
+    """Run the app until the organiser quits, starting it again after anything else."""
+    from kiosk.app.app import ORGANISER_QUIT
+    from kiosk.cli.supervise import describe_exception, log, open_log, supervise
+
     try:
-        app.run()
-    finally:
-        app.close_store()
-    if app.return_code:
-        sys.exit(app.return_code)
+        log_path = open_log(directory)
+    except OSError as exc:
+        click.echo(f"Error: cannot write the kiosk's log in {directory}: {exc}", err=True)
+        return 1
+
+    def run_app() -> bool:
+        try:
+            app.run()
+        finally:
+            app.close_store()
+        if app.return_value == ORGANISER_QUIT:
+            return True
+        exc = getattr(app, "_exception", None)  # Textual keeps the first unhandled one
+        why = describe_exception(exc) if exc else f"return code {app.return_code}"
+        log.error("the app ended without the organiser's Quit: %s", why)
+        return False
+
+    return supervise(run_app, log_path=log_path)
 
 
 def _check_language(lang: str | None, survey: Any) -> None:
@@ -262,9 +297,15 @@ def _open_store(data_dir: Path) -> Any:
     type=click.Path(dir_okay=False),
     help="Survey file (repeat for several). Default: the bundled survey.",
 )
-@click.option("--data", "data", type=click.Path(file_okay=False), help="Data directory.")
+@click.option(
+    "--data",
+    "data",
+    type=click.Path(file_okay=False),
+    help=f"Data directory (default: {DEFAULT_DATA}, beside the config file).",
+)
 @click.option("--lang", help="Start language (da, en).")
 @click.option("--theme", type=click.Choice(THEMES), help="Colour theme.")
+@TOUCH
 @IDLE_TIMEOUT
 @IDLE_GRACE
 @seconds_option(
@@ -283,6 +324,7 @@ def init(
     data: str | None,
     lang: str | None,
     theme: str | None,
+    touch: bool | None,
     idle_timeout: float | None,
     idle_grace: float | None,
     suspect_seconds: float | None,
@@ -296,11 +338,14 @@ def init(
     """Write a kiosk configuration file from flags, asking for what is missing.
 
     The file holds every setting, defaults included, so it can be read and edited by hand.
+    Paths in it (surveys, data) are relative to the file when they are on the same drive,
+    so a USB stick with the config, surveys and data works wherever it is mounted.
 
     \b
     Examples:
         kiosk init -o kiosk.toml
         kiosk init -o kiosk.toml --kiosk-id gentofte-stand-1 --survey surveys/gentofte-moedes.yaml
+        kiosk init -o /media/usb/kiosk.toml --touch --data /media/usb/kiosk-data
     """
     if output.exists() and not force:
         click.echo(f"Error: {output} exists; use --force to overwrite it.", err=True)
@@ -309,6 +354,17 @@ def init(
         kiosk_id = click.prompt("Kiosk id", default="kiosk-1", value_proc=_checked_kiosk_id)
     if not surveys:
         surveys = (click.prompt("Survey file", default=str(DEFAULT_SURVEY)),)
+    base = output.expanduser().resolve().parent
+    if data is None:
+        data = click.prompt("Data directory (relative to the config file)", default=DEFAULT_DATA)
+        data = str(base / Path(data).expanduser())
+    if lang is None:
+        from kiosk.i18n import available_languages
+
+        choice = click.Choice(available_languages())
+        lang = click.prompt("Start language", default="da", type=choice)
+    if touch is None:
+        touch = click.confirm("Touch screen without a keyboard?", default=False)
     if pin is None and not no_pin:
         pin = click.prompt(
             "Organiser PIN (empty for DEMO mode)",
@@ -317,14 +373,14 @@ def init(
             confirmation_prompt=True,
             show_default=False,
         )
-    base = output.resolve().parent
     defaults = KioskConfig()
     values: dict[str, Any] = {
         "kiosk_id": kiosk_id,
         "surveys": [_relative(Path(s), base) for s in surveys],
-        "data": _relative(Path(data), base) if data else None,
+        "data": _relative(Path(data), base),
         "lang": lang,
         "theme": theme or defaults.theme,
+        "touch": touch,
         "idle_timeout": idle_timeout or defaults.idle_timeout,
         "idle_grace": idle_grace or defaults.idle_grace,
         "suspect_seconds": suspect_seconds or defaults.suspect_seconds,
@@ -345,11 +401,22 @@ def init(
 
 
 def _relative(path: Path, base: Path) -> str:
+    """``path`` relative to the config's folder (``../surveys/x.yaml`` too) when both are on
+    the same drive, so they move together; absolute when on another (a different mount)."""
     resolved = path.expanduser().resolve()
-    try:
-        return str(resolved.relative_to(base))
-    except ValueError:
+    if _drive(resolved) != _drive(base):
         return str(resolved)
+    return Path(os.path.relpath(resolved, base)).as_posix()
+
+
+def _drive(path: Path) -> int | None:
+    """The device of ``path``, or of its nearest existing parent (a data folder to come)."""
+    for candidate in (path, *path.parents):
+        try:
+            return candidate.stat().st_dev
+        except OSError:
+            continue
+    return None
 
 
 @click.command()

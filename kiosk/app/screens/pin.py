@@ -3,6 +3,9 @@
 Left alone, the prompt closes itself after the kiosk's idle time (``idle_timeout`` plus
 ``idle_grace``): a prompt opened in the middle of a visit and walked away from must not
 keep that visit, behind a Cancel, from the kiosk's idle reset.
+
+On a touch kiosk (``--touch``) the prompt has a keypad: digits, erase and OK, so an
+organiser without a keyboard can get in.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from kiosk.app.screens.base import KioskModal
+from kiosk.app.widgets.onscreen_keyboard import NEXT, OnScreenKeyboard, keyboard_labels
 from kiosk.app.widgets.tap_button import NavButton, TapButton
 
 
@@ -20,11 +24,15 @@ class PinScreen(KioskModal):
     """Dismissed with True for the right PIN, False when cancelled (Escape)."""
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
+        touch = self.kiosk.settings.touch
+        with Vertical(id="dialog", classes="-touch" if touch else ""):
             yield Static(self.t("pin.title"), id="dialog-title")
             yield Static(self.t("pin.prompt"), classes="dialog-text")
             yield Input(password=True, max_length=32, id="pin-input")
             yield Static(self._lock_text(), id="pin-message", classes="error")
+            if touch:
+                labels = {**keyboard_labels(self.t), NEXT: self.t("pin.ok")}
+                yield OnScreenKeyboard("number", labels=labels, id="pin-keypad")
             yield NavButton(self.t("pin.cancel"), value="cancel", id="pin-cancel")
 
     def _lock_text(self) -> str:
@@ -40,8 +48,17 @@ class PinScreen(KioskModal):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        result = self.kiosk.pin_gate.attempt(event.value)
-        event.input.value = ""
+        self._attempt()
+
+    def on_on_screen_keyboard_next(self, event: OnScreenKeyboard.Next) -> None:
+        """The keypad's OK: the same as Enter."""
+        event.stop()
+        self._attempt()
+
+    def _attempt(self) -> None:
+        field = self.query_one("#pin-input", Input)
+        result = self.kiosk.pin_gate.attempt(field.value)
+        field.value = ""
         message = self.query_one("#pin-message", Static)
         if result.outcome == "ok":
             self.dismiss(True)
