@@ -174,26 +174,41 @@ def _sync(raw: Any, path: Path) -> SyncConfig:
     return SyncConfig(**values)
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{text}"'
-
-
 def dump_config(values: dict[str, Any], sync: dict[str, Any] | None = None) -> str:
-    """TOML text of a config; None values are left out (they take their defaults)."""
-    lines = ["# Borgerkiosk kiosk configuration: see docs/kiosk.md", ""]
-    lines += [f"{key} = {_toml_value(v)}" for key, v in values.items() if v is not None]
+    """TOML text of a config; None values are left out (they take their defaults).
+
+    Written by tomli-w, which escapes every string (a kiosk id or path holding a quote, a
+    backslash or a line break) so that what is written reads back as given.
+    """
+    import tomli_w
+
+    document = {key: list(v) if isinstance(v, tuple) else v for key, v in values.items()}
+    document = {key: v for key, v in document.items() if v is not None}
     sync_values = {k: v for k, v in (sync or {}).items() if v is not None}
     if sync_values:
-        lines += ["", "[sync]"]
-        lines += [f"{key} = {_toml_value(v)}" for key, v in sync_values.items()]
-    return "\n".join(lines) + "\n"
+        document["sync"] = sync_values
+    return "# Borgerkiosk kiosk configuration: see docs/kiosk.md\n\n" + tomli_w.dumps(document)
+
+
+def write_config(path: Path, text: str) -> KioskConfig:
+    """Write ``text`` to ``path`` atomically, only if it loads as a config; the loaded config.
+
+    The text goes to a temporary file beside ``path`` (so relative paths in it resolve as
+    they will), is read back with :func:`load_config`, and only then replaces ``path``:
+    a config that would not load is never left behind. Raises ConfigError or OSError.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        try:
+            config = load_config(temporary)
+        except ConfigError as exc:  # name the file the user asked for, not the temporary one
+            raise ConfigError(str(exc).replace(str(temporary), str(path))) from None
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return config
 
 
 def hash_pin(pin: str) -> str:
@@ -255,6 +270,11 @@ KIOSK_ID_FILE = "kiosk-id"
 _ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
+def new_kiosk_id() -> str:
+    """``kiosk-`` and six random characters: two kiosks set up alike still get their own id."""
+    return "kiosk-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(6))
+
+
 def stable_kiosk_id(data_dir: Path) -> str:
     """This kiosk's id, made once ("kiosk-" + 6 random characters) and kept in the data dir."""
     path = data_dir / KIOSK_ID_FILE
@@ -265,7 +285,7 @@ def stable_kiosk_id(data_dir: Path) -> str:
     if existing:
         return existing
     data_dir.mkdir(parents=True, exist_ok=True)
-    kiosk_id = "kiosk-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(6))
+    kiosk_id = new_kiosk_id()
     tmp = path.with_suffix(".tmp")
     tmp.write_text(kiosk_id + "\n", encoding="utf-8")
     os.replace(tmp, path)

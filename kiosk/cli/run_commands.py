@@ -15,13 +15,16 @@ import click
 
 from kiosk.cli.options import data_option
 from kiosk.config import (
+    PIN_ENV,
     THEMES,
     ConfigError,
     KioskConfig,
     dump_config,
     hash_pin,
     load_config,
+    new_kiosk_id,
     stable_kiosk_id,
+    write_config,
 )
 from kiosk.paths import DEFAULT_SURVEY, resolve_data_dir
 
@@ -61,6 +64,17 @@ def _checked_kiosk_id(value: str | None) -> str | None:
     if problem:
         raise click.BadParameter(problem, param_hint="'--kiosk-id'")
     return value
+
+
+#: Every record ``kiosk simulate`` makes has a kiosk id starting with this.
+REHEARSAL_PREFIX = "rehearsal-"
+
+
+def rehearsal_kiosk_id(given: str | None) -> str:
+    """The kiosk id of simulated records: always recognisable as a rehearsal's."""
+    if given is None:
+        return REHEARSAL_PREFIX + new_kiosk_id().removeprefix("kiosk-")
+    return given if given.startswith(REHEARSAL_PREFIX) else REHEARSAL_PREFIX + given
 
 
 def _data_dir_given(ctx: click.Context) -> bool:
@@ -275,9 +289,14 @@ def _open_store(data_dir: Path) -> Any:
         raise OSError(str(exc)) from exc
 
 
+def _alias(old: str, dest: str, **kwargs: Any) -> Any:
+    """A hidden old spelling of an option, kept working where it was documented."""
+    return click.option(old, dest, hidden=True, expose_value=True, **kwargs)
+
+
 @click.command()
 @click.option(
-    "--output",
+    "--out",
     "-o",
     "output",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -285,18 +304,20 @@ def _open_store(data_dir: Path) -> Any:
     show_default=True,
     help="Where to write the config file.",
 )
+@_alias("--output", "output_alias", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--kiosk-id",
     callback=lambda _ctx, _param, value: _checked_kiosk_id(value),
     help="This kiosk's id, e.g. gentofte-stand-1.",
 )
 @click.option(
-    "--survey",
+    "--survey-file",
     "surveys",
     multiple=True,
     type=click.Path(dir_okay=False),
     help="Survey file (repeat for several). Default: the bundled survey.",
 )
+@_alias("--survey", "surveys_alias", multiple=True, type=click.Path(dir_okay=False))
 @click.option(
     "--data",
     "data",
@@ -312,15 +333,24 @@ def _open_store(data_dir: Path) -> Any:
     "--suspect-seconds", "A survey finished faster than this is saved as suspect (default 3)."
 )
 @seconds_option("--thanks-timeout", "Seconds the thank-you screen stays (default 15).")
-@click.option("--pin", "pin", help="Organiser PIN (stored only as a salted hash).")
+@click.option(
+    "--pin",
+    "pin",
+    help=f"Organiser PIN; better left out (it stays in the shell history): you are asked "
+    f"for it hidden, or set ${PIN_ENV}. Stored only as a salted hash.",
+)
 @click.option("--no-pin", is_flag=True, help="No PIN: the kiosk runs in DEMO mode.")
-@click.option("--sync-endpoint", help="Collector URL for background sync.")
-@click.option("--sync-token-file", help="File holding the collector's token.")
+@click.option("--endpoint", "sync_endpoint", help="Collector URL for background sync.")
+@_alias("--sync-endpoint", "sync_endpoint_alias")
+@click.option("--token-file", "sync_token_file", help="File holding the collector's token.")
+@_alias("--sync-token-file", "sync_token_file_alias")
 @click.option("--force", is_flag=True, help="Overwrite an existing config file.")
 def init(
     output: Path,
+    output_alias: Path | None,
     kiosk_id: str | None,
     surveys: tuple[str, ...],
+    surveys_alias: tuple[str, ...],
     data: str | None,
     lang: str | None,
     theme: str | None,
@@ -332,7 +362,9 @@ def init(
     pin: str | None,
     no_pin: bool,
     sync_endpoint: str | None,
+    sync_endpoint_alias: str | None,
     sync_token_file: str | None,
+    sync_token_file_alias: str | None,
     force: bool,
 ) -> None:
     """Write a kiosk configuration file from flags, asking for what is missing.
@@ -344,14 +376,27 @@ def init(
     \b
     Examples:
         kiosk init -o kiosk.toml
-        kiosk init -o kiosk.toml --kiosk-id gentofte-stand-1 --survey surveys/gentofte-moedes.yaml
+        kiosk init -o kiosk.toml --kiosk-id gentofte-stand-1 \\
+                   --survey-file surveys/gentofte-moedes.yaml
         kiosk init -o /media/usb/kiosk.toml --touch --data /media/usb/kiosk-data
     """
+    output = output_alias or output
+    surveys = surveys or surveys_alias
+    sync_endpoint = sync_endpoint or sync_endpoint_alias
+    sync_token_file = sync_token_file or sync_token_file_alias
     if output.exists() and not force:
         click.echo(f"Error: {output} exists; use --force to overwrite it.", err=True)
         sys.exit(1)
+    if pin is not None:
+        click.echo(
+            f"warning: a PIN given with --pin stays in the shell history; next time leave it "
+            f"out to be asked for it, or set ${PIN_ENV}",
+            err=True,
+        )
+    elif not no_pin and os.environ.get(PIN_ENV):
+        pin = os.environ[PIN_ENV]
     if kiosk_id is None:
-        kiosk_id = click.prompt("Kiosk id", default="kiosk-1", value_proc=_checked_kiosk_id)
+        kiosk_id = click.prompt("Kiosk id", default=new_kiosk_id(), value_proc=_checked_kiosk_id)
     if not surveys:
         surveys = (click.prompt("Survey file", default=str(DEFAULT_SURVEY)),)
     base = output.expanduser().resolve().parent
@@ -388,13 +433,13 @@ def init(
         "admin_pin_hash": hash_pin(pin) if pin else None,
     }
     sync = {"endpoint": sync_endpoint, "token_file": sync_token_file}
-    text = dump_config(values, sync)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
-    try:
-        load_config(output)
-    except ConfigError as exc:  # what we wrote must read back; say so rather than run broken
-        click.echo(f"Error: the written config does not load: {exc}", err=True)
+    try:  # written only if it reads back with the loader kiosk run uses
+        write_config(output, dump_config(values, sync))
+    except ConfigError as exc:
+        click.echo(f"Error: not written, the config would not load: {exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(f"Error: cannot write {output}: {exc.strerror}", err=True)
         sys.exit(1)
     mode = "with an organiser PIN" if pin else "in DEMO mode (no PIN)"
     click.echo(f"Wrote {output} {mode}. Start the kiosk with: kiosk run --config {output}")
@@ -437,28 +482,46 @@ def _drive(path: Path) -> int | None:
     show_default=True,
     help="Share of visitors who walk away half way.",
 )
+@click.option(
+    "--kiosk-id",
+    callback=lambda _ctx, _param, value: _checked_kiosk_id(value),
+    help=f"Kiosk id of the simulated records, after {REHEARSAL_PREFIX!r} "
+    "(default: a new one each run).",
+)
+@click.pass_context
 def simulate(
+    ctx: click.Context,
     survey_file: Path | None,
     data_dir: Path,
     visitors: int,
     seed: int | None,
     abandon: float,
+    kiosk_id: str | None,
 ) -> None:
     """Drive the real app headless through N random visitors, saving as at the event.
 
     Each saved record prints `saved <record-id>`; the end prints a summary with the
-    key-to-screen latency. Rehearse on a data directory of its own, not the event's.
+    key-to-screen latency. It needs --data: a data directory of its own, never the
+    event's, and its records carry a kiosk id starting with "rehearsal-", so they are
+    recognisable in kiosk stats, every export and at the collector.
 
     \b
     Example:
-        kiosk simulate --data /tmp/rehearsal --visitors 200 --seed 1
+        kiosk simulate --data /tmp/rehearsal --visitors 20 --seed 1
     """
     import asyncio
 
     from kiosk.app.simulate import Simulation
 
+    if not _data_dir_given(ctx) or data_dir == resolve_data_dir(None):
+        click.echo(
+            "Error: kiosk simulate saves rehearsal records: give --data DIR, a folder of its "
+            "own (never the event's data directory, which $KIOSK_DATA or the default names).",
+            err=True,
+        )
+        sys.exit(1)
     surveys = _load_surveys([survey_file or DEFAULT_SURVEY])
-    config = KioskConfig(kiosk_id="simulator")
+    config = KioskConfig(kiosk_id=_checked_kiosk_id(rehearsal_kiosk_id(kiosk_id)))
     directory = resolve_data_dir(data_dir)
 
     def saved(record: dict[str, Any]) -> None:

@@ -1,0 +1,131 @@
+"""One consistent CLI: safe kiosk ids, safe rehearsals, one spelling per option, configs
+written so that they always load (issue 11)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kiosk.cli import cli
+from kiosk.config import load_config, verify_pin
+from kiosk.paths import DEFAULT_SURVEY
+from kiosk.store import RecordStore
+
+
+def init(tmp_path: Path, *args: str, input: str | None = None, env: dict | None = None):
+    out = tmp_path / "kiosk.toml"
+    base = ["init", "-o", str(out), "--survey-file", str(DEFAULT_SURVEY), "--no-touch"]
+    base += ["--data", str(tmp_path / "data"), "--lang", "da"]
+    result = CliRunner().invoke(cli, [*base, *args], input=input, env=env or {})
+    return out, result
+
+
+def test_init_proposes_a_kiosk_id_of_its_own_each_time(tmp_path: Path) -> None:
+    ids = set()
+    for n in range(3):
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        out, result = init(folder, "--no-pin", input="\n")  # accept the proposed id
+        assert result.exit_code == 0, result.output
+        kiosk_id = load_config(out).kiosk_id or ""
+        assert re.fullmatch(r"kiosk-[a-z2-9]{6}", kiosk_id), kiosk_id
+        ids.add(kiosk_id)
+    assert len(ids) == 3
+
+
+def test_odd_characters_are_written_so_the_config_reads_back(tmp_path: Path) -> None:
+    survey = tmp_path / 'spørg "os" \\ nu.yaml'
+    survey.write_text(DEFAULT_SURVEY.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "kiosk.toml"
+    args = ["init", "-o", str(out), "--kiosk-id", "stand 1", "--survey-file", str(survey)]
+    args += ["--data", str(tmp_path / "data"), "--lang", "da", "--no-touch", "--no-pin"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert load_config(out).surveys == (survey.resolve(),)
+
+
+def test_a_config_that_would_not_load_is_never_left_behind(tmp_path: Path) -> None:
+    out, result = init(tmp_path, "--kiosk-id", "k1", "--no-pin",
+                       "--endpoint", "http://collector.example.dk")  # fmt: skip
+    assert result.exit_code == 1
+    assert "not written" in result.output and "unencrypted" in result.output
+    assert not out.exists()
+    assert list(tmp_path.glob(".kiosk.toml*")) == []  # no temporary file either
+
+
+def test_a_kiosk_id_with_a_line_break_is_refused(tmp_path: Path) -> None:
+    out, result = init(tmp_path, "--kiosk-id", "stand\n1", "--no-pin")
+    assert result.exit_code != 0
+    assert "Error" in result.output and not out.exists()
+
+
+def test_pin_on_the_command_line_warns_and_the_environment_is_read(tmp_path: Path) -> None:
+    out, result = init(tmp_path, "--kiosk-id", "k1", "--pin", "2468")
+    assert result.exit_code == 0
+    assert "shell history" in result.output
+    other = tmp_path / "env"
+    other.mkdir()
+    out, result = init(other, "--kiosk-id", "k2", env={"KIOSK_ADMIN_PIN": "1357"})
+    assert result.exit_code == 0, result.output
+    assert "shell history" not in result.output
+    assert verify_pin("1357", load_config(out).admin_pin_hash or "")
+
+
+@pytest.mark.parametrize(
+    ("new", "old"),
+    [("--survey-file", "--survey"), ("--endpoint", "--sync-endpoint"),
+     ("--token-file", "--sync-token-file"), ("--out", "--output")],
+)  # fmt: skip
+def test_one_spelling_shown_and_the_old_one_still_works(tmp_path: Path, new: str, old: str) -> None:
+    shown = CliRunner().invoke(cli, ["init", "--help"]).output
+    assert new in shown
+    assert re.search(rf"{re.escape(old)}\b(?!-)", shown.replace(new, "")) is None
+    values = {
+        "--survey-file": str(DEFAULT_SURVEY),
+        "--endpoint": "http://127.0.0.1:9",
+        "--token-file": str(tmp_path / "token"),
+        "--out": str(tmp_path / "old.toml"),
+    }
+    out = tmp_path / "old.toml"
+    args = ["init", "--kiosk-id", "k1", "--no-pin", "--no-touch", "--lang", "da"]
+    args += ["--data", str(tmp_path / "data")]
+    if new != "--out":
+        args += ["-o", str(out)]
+    if new != "--survey-file":
+        args += ["--survey-file", str(DEFAULT_SURVEY)]
+    result = CliRunner().invoke(cli, [*args, old, values[new]])
+    assert result.exit_code == 0, result.output
+    config = load_config(out)
+    if new == "--endpoint":
+        assert config.sync.endpoint == "http://127.0.0.1:9"
+    if new == "--token-file":
+        assert config.sync.token_file == (tmp_path / "token").resolve()
+
+
+def test_simulate_refuses_without_its_own_data_directory(tmp_path: Path) -> None:
+    event = tmp_path / "event-data"
+    result = CliRunner().invoke(
+        cli, ["simulate", "--visitors", "1"], env={"KIOSK_DATA": str(event)}
+    )
+    assert result.exit_code == 1
+    assert "--data" in result.output
+    assert not event.exists()  # the event's data directory is never touched
+    same = CliRunner().invoke(
+        cli, ["simulate", "--data", str(event), "--visitors", "1"], env={"KIOSK_DATA": str(event)}
+    )
+    assert same.exit_code == 1 and not event.exists()
+
+
+def test_simulated_records_are_recognisable_as_a_rehearsal(tmp_path: Path) -> None:
+    data = tmp_path / "rehearsal"
+    result = CliRunner().invoke(
+        cli, ["simulate", "--data", str(data), "--visitors", "2", "--seed", "3",
+              "--abandon", "0", "--kiosk-id", "stand-x"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with RecordStore(data) as store:
+        kiosk_ids = {r["kiosk_id"] for r in store.records()}
+    assert kiosk_ids == {"rehearsal-stand-x"}
