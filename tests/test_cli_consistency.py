@@ -129,3 +129,42 @@ def test_simulated_records_are_recognisable_as_a_rehearsal(tmp_path: Path) -> No
     with RecordStore(data) as store:
         kiosk_ids = {r["kiosk_id"] for r in store.records()}
     assert kiosk_ids == {"rehearsal-stand-x"}
+
+
+def _collector_with(tmp_path: Path, records: list[dict]) -> Path:
+    from kiosk.collector.storage import CollectorStorage
+
+    db = tmp_path / "collector.db"
+    storage = CollectorStorage(db)
+    storage.store_batch([(r["id"], r) for r in records])
+    storage.close()
+    return db
+
+
+def test_collector_export_into_a_folder_in_survey_order(tmp_path: Path) -> None:
+    from conftest_sync import kiosk_record
+
+    survey = tmp_path / "custom.yaml"
+    survey.write_text(
+        "id: custom\nversion: 1\nlanguages: [da]\ntitle: {da: T}\nintro: {da: I}\n"
+        "thanks: {da: Tak}\nquestions:\n"
+        "  - {id: zulu, type: yes_no, text: {da: Z}}\n"
+        "  - {id: alfa, type: yes_no, text: {da: A}}\n",
+        encoding="utf-8",
+    )
+    records = [
+        kiosk_record("k1", 1, survey_id="custom", answers={"alfa": True, "zulu": False}),
+        kiosk_record("k1", 2),  # the bundled Gentofte survey
+    ]
+    db = _collector_with(tmp_path, records)
+    folder = tmp_path / "results"
+    result = CliRunner().invoke(
+        cli, ["collector", "export", "--db", str(db), "--format", "csv",
+              "--out", f"{folder}/", "--survey-file", str(survey)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in folder.iterdir()) == ["custom.csv", "gentofte-moedes.csv"]
+    header = (folder / "custom.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert header.index("zulu") < header.index("alfa")  # the survey's order, not A-Z
+    gentofte = (folder / "gentofte-moedes.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert gentofte.index("tilknytning") < gentofte.index("emner") < gentofte.index("alder")

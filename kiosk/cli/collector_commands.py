@@ -172,11 +172,27 @@ def serve(
 )
 @click.option(
     "--out",
-    type=click.Path(path_type=Path),
-    help="File to write (a directory for CSV of several surveys). Default: stdout.",
+    "out_arg",
+    metavar="FILE|DIR/",
+    help="File to write, or a folder (DIR/, created if missing) for CSV: one file per "
+    "survey. Default: stdout.",
 )
 @click.option("--survey", "survey_id", metavar="ID", help="Only records of this survey.")
-def collector_export(db: Path, fmt: str, out: Path | None, survey_id: str | None) -> None:
+@click.option(
+    "--survey-file",
+    "survey_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV: survey files whose question order the columns follow (repeat for several). "
+    "Default: the bundled surveys.",
+)
+def collector_export(
+    db: Path,
+    fmt: str,
+    out_arg: str | None,
+    survey_id: str | None,
+    survey_files: tuple[Path, ...],
+) -> None:
     """Export the merged records of all kiosks (JSONL, or CSV one file per survey).
 
     \b
@@ -187,7 +203,8 @@ def collector_export(db: Path, fmt: str, out: Path | None, survey_id: str | None
     import sqlite3
 
     from kiosk.cli.data_commands import _done, _output, survey_question_orders
-    from kiosk.collector.export import clean_record, output_file
+    from kiosk.cli.output import out_folder, output_file
+    from kiosk.collector.export import clean_record
     from kiosk.collector.storage import CollectorStorage
     from kiosk.export import export_csv, export_jsonl
     from kiosk.paths import SURVEYS_DIR
@@ -199,28 +216,30 @@ def collector_export(db: Path, fmt: str, out: Path | None, survey_id: str | None
         storage.close()
     except sqlite3.DatabaseError as exc:
         fail(f"{db} is not a collector database ({exc})", EXIT_FAILED)
+    out = Path(out_arg) if out_arg else None
     if fmt == "jsonl":
         with _output(out) as stream:
             count = export_jsonl(records, stream)
         _done(count, out)
         return
+    folder = out_folder(out_arg)
     by_survey: dict[str, list[dict[str, Any]]] = {}
     for record in records:
         by_survey.setdefault(str(record.get("survey_id")), []).append(record)
-    if len(by_survey) > 1 and (out is None or not out.is_dir()):
+    if len(by_survey) > 1 and folder is None:
         names = ", ".join(sorted(by_survey))
         fail(
             f"the collector holds records of {len(by_survey)} surveys ({names}); CSV is one file "
-            "per survey: give --survey ID, or --out DIR with an existing directory.",
-            2,
+            "per survey: give --survey ID, or a folder: --out DIR/ (created if missing).",
+            EXIT_FAILED,
         )
-    orders = survey_question_orders(sorted(SURVEYS_DIR.glob("*.yaml")))
+    orders = survey_question_orders([*sorted(SURVEYS_DIR.glob("*.yaml")), *survey_files])
     taken: set[str] = set()
     for sid, rows in sorted(by_survey.items()):
         target = out
-        if out is not None and out.is_dir():
+        if folder is not None:
             try:  # a file name from a safe slug of the id: never a path of the sender's
-                target = output_file(out, str(sid), taken)
+                target = output_file(folder, str(sid), taken)
             except ValueError as exc:
                 fail(f"not writing survey {sid}: {exc}", EXIT_FAILED)
         with _output(target) as stream:
