@@ -11,6 +11,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+#: What the collector made of a submitted record (its reply, and a record's ``sync_status``).
+#: The first two mean "the collector holds this record"; the others flag it, kept on the kiosk.
+ResultStatus = Literal["accepted", "duplicate", "conflict", "invalid"]
+STORED_STATUSES: frozenset[ResultStatus] = frozenset({"accepted", "duplicate"})
+REJECTED_STATUSES: frozenset[ResultStatus] = frozenset({"conflict", "invalid"})
+
 #: Fields only the kiosk keeps: never sent, never exported.
 LOCAL_FIELDS = frozenset({"synced_at", "sync_status", "sync_error"})
 

@@ -24,7 +24,7 @@ from typing import Any
 from tinydb import TinyDB
 from tinydb.table import Document
 
-from kiosk.records import now_iso
+from kiosk.records import REJECTED_STATUSES, now_iso
 from kiosk.store.errors import RepairRefusedError, StoreError, StoreWriteError
 from kiosk.store.log_storage import ID_FILE, STORE_ID, LogStorage
 
@@ -33,7 +33,6 @@ RECORDS = "records"
 CONTACTS = "contacts"
 
 #: sync_status values for records the collector would not take.
-REJECTED_STATUSES = ("conflict", "invalid")
 
 
 @dataclass
@@ -179,7 +178,7 @@ class RecordStore:
     def mark_rejected(self, record_id: str, status: str, error: str) -> int:
         """Flag a record the collector refused (kept, never deleted, listed for organisers)."""
         if status not in REJECTED_STATUSES:
-            raise ValueError(f"status must be one of {REJECTED_STATUSES}")
+            raise ValueError(f"status must be one of {sorted(REJECTED_STATUSES)}")
         return self._update_many([record_id], {"sync_status": status, "sync_error": error})
 
     def compact(self) -> None:

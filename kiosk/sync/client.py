@@ -49,8 +49,9 @@ class AuthError(SyncError):
     """401/403: the token is missing, wrong or not allowed; retrying will not help."""
 
 
-class ConfigError(SyncError):
-    """The endpoint URL, certificate bundle or the like is wrong; retrying will not help."""
+class SyncSetupError(SyncError):
+    """The endpoint URL, token, certificate bundle or the like is wrong; retrying will not
+    help. (A broken kiosk config file is :class:`kiosk.config.ConfigError`.)"""
 
 
 class TransientError(SyncError):
@@ -177,14 +178,14 @@ class SyncClient:
         if expired:  # the watchdog cut the connection: that, not the symptom, is the reason
             return self._deadline_message()
         if isinstance(exc, requests.exceptions.SSLError):
-            raise ConfigError(_tls_message(exc, self._short(exc))) from None
+            raise SyncSetupError(_tls_message(exc, self._short(exc))) from None
         if isinstance(
             exc,
             requests.exceptions.InvalidURL
             | requests.exceptions.MissingSchema
             | requests.exceptions.InvalidSchema,
         ):
-            raise ConfigError(
+            raise SyncSetupError(
                 f"the endpoint {self.endpoint!r} is not a usable URL: {self._short(exc)}"
             ) from None
         if isinstance(exc, requests.exceptions.Timeout):
@@ -244,9 +245,9 @@ class SyncClient:
     ) -> Any:
         url = self.endpoint + path
         if self._endpoint_problem:
-            raise ConfigError(self._endpoint_problem)
+            raise SyncSetupError(self._endpoint_problem)
         if auth and self._token_problem:
-            raise ConfigError(f"cannot use the token: {self._token_problem}")
+            raise SyncSetupError(f"cannot use the token: {self._token_problem}")
         headers = {"Authorization": f"Bearer {self._token}"} if auth else {}
         last = "no attempt made"
         for attempt in range(1, self.retry.max_attempts + 1):

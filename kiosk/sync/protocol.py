@@ -7,7 +7,11 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
+
+from kiosk.records import REJECTED_STATUSES, STORED_STATUSES, ResultStatus
+
+__all__ = ["REJECTED_STATUSES", "STORED_STATUSES", "ResultStatus"]  # spelled in kiosk.records
 
 #: Every answer of a real collector carries this header; a captive portal's 200 page does not.
 SYNC_HEADER = "X-Borgerkiosk-Sync"
@@ -19,10 +23,6 @@ DIGEST_PATH = "/v1/kiosks/{kiosk_id}/digest"
 #: The route as the collector declares it: a kiosk id may hold a "/" (sent as %2F).
 DIGEST_ROUTE = "/v1/kiosks/{kiosk_id:path}/digest"
 
-#: What became of one submitted record. The first two mean "the collector holds this record".
-ResultStatus = Literal["accepted", "duplicate", "conflict", "invalid"]
-STORED_STATUSES: frozenset[ResultStatus] = frozenset({"accepted", "duplicate"})
-REJECTED_STATUSES: frozenset[ResultStatus] = frozenset({"conflict", "invalid"})
 RESULT_STATUSES: frozenset[ResultStatus] = STORED_STATUSES | REJECTED_STATUSES
 
 

@@ -16,11 +16,11 @@ from kiosk.records import public_view
 from kiosk.store import RecordStore, StoreError
 from kiosk.sync.client import (
     AuthError,
-    ConfigError,
     PayloadTooLarge,
     RefusedError,
     SyncClient,
     SyncError,
+    SyncSetupError,
     TransientError,
 )
 from kiosk.sync.protocol import REJECTED_STATUSES, STORED_STATUSES, RecordResult, ids_digest
@@ -84,7 +84,7 @@ def sync_store(
                 progress(done, max(total, done))
     except AuthError as exc:
         _stop(summary, "auth", exc)
-    except ConfigError as exc:
+    except SyncSetupError as exc:
         _stop(summary, "config", exc)
     except TransientError as exc:
         _stop(summary, "network", exc)
