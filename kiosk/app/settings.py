@@ -15,3 +15,6 @@ class AppSettings:
     suspect_seconds: float = 3.0
     thanks_timeout: float = 15.0
     touch: bool = False
+    #: Seconds a picked answer shows as chosen before the next question takes input (a
+    #: double tap or a bouncing key must not answer it); 0 moves on at once (tests).
+    settle_seconds: float = 0.3
