@@ -195,3 +195,21 @@ async def wait_for(pilot: Pilot[None], condition: Any, seconds: float = 5.0) -> 
             return
         await pilot.pause(0.02)
     assert condition(), "the app did not get there in time"
+
+
+async def test_the_organiser_screen_counts_answers_left_out(tmp_path: Path) -> None:
+    async with kiosk(tmp_path, settle_seconds=0) as (app, pilot, store):
+        await start(app, pilot)
+        screen = question(app)
+        screen.flow.answers["emner"] = "arbejder"  # what the old burst bug stored
+        await pilot.press("1")
+        await settle(pilot)
+        await app.finish_visit(screen.flow, screen.survey)
+        await settle(pilot)
+        assert isinstance(app.screen, ThanksScreen)
+        (record,) = store.records()
+        assert record["answers"] == {"tilknytning": "bor"}
+        await pilot.press("ctrl+o")  # demo mode: no PIN
+        await settle(pilot)
+        health = str(app.screen.query_one("#health").render())
+        assert "Svar udeladt, fordi de ikke passede til spørgsmålet: 1" in health
