@@ -213,3 +213,76 @@ async def test_the_organiser_screen_counts_answers_left_out(tmp_path: Path) -> N
         await settle(pilot)
         health = str(app.screen.query_one("#health").render())
         assert "Svar udeladt, fordi de ikke passede til spørgsmålet: 1" in health
+
+
+SCALES = """\
+id: scales
+version: 1
+languages: [da]
+title: Skalaer
+intro: Prøve
+thanks: Tak
+questions:
+  - id: ten
+    type: scale
+    min: 1
+    max: 10
+    text: Fra 1 til 10
+  - id: eleven
+    type: scale
+    min: 0
+    max: 10
+    text: Fra 0 til 10
+  - id: done
+    type: yes_no
+    text: Færdig?
+"""
+
+
+async def to_first_scale(app: KioskApp, pilot: Pilot[None]) -> QuestionScreen:
+    await pilot.press("1")
+    await settle(pilot)
+    screen = question(app)
+    assert screen.flow.current.id == "ten"
+    return screen
+
+
+@pytest.mark.parametrize(
+    ("on_ten", "ten", "on_eleven", "eleven"),
+    [
+        (("1", "0"), 10, ("0",), 0),  # 10 on 1-10; 0 on 0-10 at once
+        (("1", "enter"), 1, ("1", "0"), 10),  # Enter takes the 1 that waited for a digit
+        (("9",), 9, ("1", "7"), 1),  # 1 then 7 on 0-10: the 1 stands, the 7 goes
+        (("2",), 2, ("5", "3"), 5),  # the 3 was meant for the 0-10 scale: dropped
+    ],
+)
+async def test_every_point_of_a_scale_is_reachable_by_keys(
+    tmp_path: Path, on_ten: tuple[str, ...], ten: int, on_eleven: tuple[str, ...], eleven: int
+) -> None:
+    path = tmp_path / "scales.yaml"
+    path.write_text(SCALES, encoding="utf-8")
+    async with kiosk(tmp_path, path, settle_seconds=0) as (app, pilot, _store):
+        screen = await to_first_scale(app, pilot)
+        burst(app, *on_ten)
+        await settle(pilot)
+        assert screen.flow.answers == {"ten": ten}
+        assert screen.flow.current.id == "eleven"
+        burst(app, *on_eleven)
+        await settle(pilot)
+        assert screen.flow.answers == {"ten": ten, "eleven": eleven}
+        assert screen.flow.current.id == "done"
+        assert screen.body.read_value() is None
+
+
+async def test_a_digit_that_may_begin_a_longer_point_is_taken_after_a_moment(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "scales.yaml"
+    path.write_text(SCALES, encoding="utf-8")
+    async with kiosk(tmp_path, path, settle_seconds=0) as (app, pilot, _store):
+        screen = await to_first_scale(app, pilot)
+        burst(app, "1")
+        await settle(pilot)
+        assert screen.flow.current.id == "ten"  # it waits for a second digit
+        await wait_for(pilot, lambda: screen.flow.current.id == "eleven")
+        assert screen.flow.answers == {"ten": 1}

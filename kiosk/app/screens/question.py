@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Static
 
 from kiosk.app.flow import QuestionStep, VisitFlow
@@ -39,6 +40,9 @@ class QuestionScreen(KioskScreen):
     - Every message of an answer body carries the flow's turn it was made in, and the
       flow refuses an answer for any other turn (:meth:`VisitFlow.answer`).
     """
+
+    #: How long a digit that may begin a longer point (the 1 of 10) waits for the next.
+    DIGIT_WAIT_SECONDS: ClassVar[float] = 0.7
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,left", "app.focus_previous", show=False),
@@ -70,6 +74,7 @@ class QuestionScreen(KioskScreen):
         #: while nothing may be answered (before the first step, settling, finished).
         self._open_at = math.inf
         self._settle_started: float | None = None
+        self._digit_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top-bar"):
@@ -261,7 +266,10 @@ class QuestionScreen(KioskScreen):
             await self.go_back()
         elif event.key == "enter":
             event.stop()
-            if (
+            pending = self.body.take_pending()
+            if pending is not None:  # the "1" typed on a 0-10 scale
+                await self.pick(pending)
+            elif (
                 isinstance(focused, TapButton)
                 and not isinstance(focused, NavButton)
                 and self.flow.current.single_answer
@@ -276,11 +284,34 @@ class QuestionScreen(KioskScreen):
             event.stop()
             event.prevent_default()
             await self._press(focused)
-        elif event.character and event.character in "123456789":
-            found, value = self.body.value_for(int(event.character))
-            if found:
-                event.stop()
+        elif event.character and event.character in "0123456789":
+            outcome = self.body.digit(event.character)
+            if outcome is None:
+                return
+            event.stop()
+            if self._digit_timer is not None:
+                self._digit_timer.stop()
+                self._digit_timer = None
+            kind, value = outcome
+            if kind == "pick":
                 await self.pick(value)
+            else:
+                self._wait_for_digit()
+
+    def _wait_for_digit(self) -> None:
+        """After the moment, take the point typed so far (if it is one)."""
+        turn, body = self.flow.turn, self.body
+
+        async def waited() -> None:
+            self._digit_timer = None
+            if self.flow.turn != turn or self.flow.finished or body is not self._shown:
+                return
+            pending = body.take_pending()
+            if pending is not None:
+                self._pressed_at = time.perf_counter()
+                await self.pick(pending)
+
+        self._digit_timer = self.set_timer(self.DIGIT_WAIT_SECONDS, waited)
 
     async def _press(self, button: TapButton) -> None:
         if isinstance(button, NavButton):

@@ -8,7 +8,7 @@ takes digit keys through :meth:`AnswerBody.value_for`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from textual import events
 from textual.app import ComposeResult
@@ -35,6 +35,11 @@ class Picked:
 
     value: AnswerValue | None
     advance: bool
+
+
+#: What a digit key did: picked a value, or waits for the next digit (a longer point may
+#: follow); None when the digit means nothing here.
+DigitOutcome = tuple[Literal["pick"], AnswerValue] | tuple[Literal["wait"], None] | None
 
 
 class AnswerBody(Vertical):
@@ -106,6 +111,17 @@ class AnswerBody(Vertical):
 
     def choose(self, value: AnswerValue) -> Picked | None:
         """Pick an option (digit, tap or Enter on it); None when refused (too many)."""
+        return None
+
+    def digit(self, char: str) -> DigitOutcome:
+        """A digit key: options are numbered from 1, in the order shown."""
+        if char == "0":
+            return None
+        found, value = self.value_for(int(char))
+        return ("pick", value) if found else None  # type: ignore[return-value]
+
+    def take_pending(self) -> AnswerValue | None:
+        """The point typed so far that waits for a second digit (then forgotten), or None."""
         return None
 
     def focus_first(self) -> bool:
@@ -212,6 +228,40 @@ class ScaleBody(OptionsBody):
 
     def caption(self, number: int, label: str, value: AnswerValue) -> str:
         return f"{label}\n{value}" if label else str(value)
+
+    #: Digits typed so far of a point that may be longer (the "1" of "10").
+    _typed: str = ""
+
+    def digit(self, char: str) -> DigitOutcome:
+        """A point is typed with its own number. A digit that could begin a longer point
+        (``1`` on a 0-10 scale) waits for the next digit, or Enter, or the moment to pass
+        (the question screen's timer), so every point can be reached by keys."""
+        points = [str(p) for p in self.question.points]
+        typed = self._typed + char
+        if not any(p.startswith(typed) for p in points):
+            pending = self.take_pending()
+            if pending is not None:  # "1" then "7" on 0-10: the 1 stands, the 7 goes
+                return ("pick", pending)
+            typed = char
+            if not any(p.startswith(typed) for p in points):
+                return None
+        if typed in points and not any(p != typed and p.startswith(typed) for p in points):
+            self._typed = ""
+            return ("pick", int(typed))
+        self._typed = typed
+        if typed in points:  # show which point Enter (or waiting) would take
+            buttons = list(self.query(TapButton))
+            buttons[points.index(typed)].focus(scroll_visible=False)
+        return ("wait", None)
+
+    def take_pending(self) -> AnswerValue | None:
+        typed, self._typed = self._typed, ""
+        points = [str(p) for p in self.question.points]
+        return int(typed) if typed in points else None
+
+    def show_value(self, value: AnswerValue | None) -> None:
+        self._typed = ""
+        super().show_value(value)
 
     def compose(self) -> ComposeResult:
         yield Horizontal(*self.option_buttons(), classes="option-row")
