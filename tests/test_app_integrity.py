@@ -286,3 +286,24 @@ async def test_a_digit_that_may_begin_a_longer_point_is_taken_after_a_moment(
         assert screen.flow.current.id == "ten"  # it waits for a second digit
         await wait_for(pilot, lambda: screen.flow.current.id == "eleven")
         assert screen.flow.answers == {"ten": 1}
+
+
+async def test_keys_after_enter_in_a_burst_are_not_part_of_the_text(tmp_path: Path) -> None:
+    async with kiosk(tmp_path, settle_seconds=0) as (app, pilot, _store):
+        await start(app, pilot)
+        screen = question(app)
+        for key in ("1", "enter", "3", "2"):
+            await pilot.press(key)
+            await settle(pilot)
+        assert screen.flow.current.id == "kommentar"
+        burst(app, "h", "e", "j", "enter", "x", "y")  # a paste of two lines, say
+        await settle(pilot)
+        assert screen.flow.current.id == "alder"
+        assert screen.flow.answers["kommentar"] == "hej"
+        assert screen.body.read_value() is None  # "xy" came before "alder" was shown
+        await pilot.press("escape")  # back: the field shows what was stored
+        await settle(pilot)
+        assert screen.body.read_value() == "hej"
+        await pilot.press("end", "x", "enter")  # the field takes keys again
+        await settle(pilot)
+        assert screen.flow.answers["kommentar"] == "hejx"

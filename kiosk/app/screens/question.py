@@ -187,6 +187,7 @@ class QuestionScreen(KioskScreen):
         if problem is not None:
             key, values = problem
             self.show_message(key, **values)
+            self.body.reopen()
             self._update_next_label()
             self._pressed_at = None
             self._open_at = min(self._open_at, get_time())  # open again after a settle

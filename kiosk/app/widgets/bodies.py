@@ -124,6 +124,11 @@ class AnswerBody(Vertical):
         """The point typed so far that waits for a second digit (then forgotten), or None."""
         return None
 
+    def reopen(self) -> None:
+        """The visitor stays on this question (Enter was refused): fields take keys again."""
+        for field in self.query(AnswerInput):
+            field.sealed = False
+
     def focus_first(self) -> bool:
         """Focus the text field, if any; options are not focused up front, so nothing looks
         chosen before the visitor chooses (and Enter skips an unanswered question)."""
@@ -131,6 +136,30 @@ class AnswerBody(Vertical):
             widget.focus(scroll_visible=False)
             return True
         return False
+
+
+class AnswerInput(Input):
+    """A one-line field that takes no more keys after Enter until it is opened again.
+
+    Keys typed after Enter in one burst (a paste of two lines, a scanner) were meant for
+    the next question, not this answer; the question screen reads the field at Enter.
+    """
+
+    sealed = False
+
+    # Textual calls the handler of each class in the MRO: these run before Input's, and
+    # prevent_default() keeps Input's from running.
+    def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            self.sealed = True  # it goes on to the question screen, which moves on
+        elif self.sealed:
+            event.stop()
+            event.prevent_default()
+
+    def _on_paste(self, event: events.Paste) -> None:
+        if self.sealed:
+            event.stop()
+            event.prevent_default()
 
 
 class OptionsBody(AnswerBody):
@@ -323,7 +352,7 @@ class TextBody(AnswerBody):
 
     def compose(self) -> ComposeResult:
         limit = self.question.max_length
-        yield Input(
+        yield AnswerInput(
             value=str(self.value or ""),
             max_length=limit,
             placeholder=self.t("question.type_hint"),
@@ -343,7 +372,8 @@ class TextBody(AnswerBody):
         return self._parse(self.query_one("#answer-input", Input).value)
 
     def show_value(self, value: AnswerValue | None) -> None:
-        field = self.query_one("#answer-input", Input)
+        field = self.query_one("#answer-input", AnswerInput)
+        field.sealed = False
         if self._parse(field.value) != value:
             field.value = "" if value is None else str(value)
         self.value = value
@@ -367,7 +397,7 @@ class NumberBody(AnswerBody):
     """Digits only; the range is checked on Enter (the flow refuses what is out of range)."""
 
     def compose(self) -> ComposeResult:
-        yield Input(
+        yield AnswerInput(
             value="" if self.value is None else str(self.value),
             type="integer",
             max_length=9,
@@ -389,7 +419,8 @@ class NumberBody(AnswerBody):
         return self._parse(self.query_one("#answer-input", Input).value)
 
     def show_value(self, value: AnswerValue | None) -> None:
-        field = self.query_one("#answer-input", Input)
+        field = self.query_one("#answer-input", AnswerInput)
+        field.sealed = False
         if self._parse(field.value) != value:
             field.value = "" if value is None else str(value)
         self.value = value
