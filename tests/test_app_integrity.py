@@ -307,3 +307,21 @@ async def test_keys_after_enter_in_a_burst_are_not_part_of_the_text(tmp_path: Pa
         await pilot.press("end", "x", "enter")  # the field takes keys again
         await settle(pilot)
         assert screen.flow.answers["kommentar"] == "hejx"
+
+
+def test_settle_seconds_is_a_kiosk_setting_from_0_to_5(tmp_path: Path) -> None:
+    from kiosk.cli.run_commands import build_app
+    from kiosk.config import ConfigError, KioskConfig, load_config
+
+    path = tmp_path / "kiosk.toml"
+    assert KioskConfig().settle_seconds == 0.3
+    path.write_text("settle_seconds = 0\n", encoding="utf-8")
+    config = load_config(path)
+    assert config.settle_seconds == 0.0
+    app = build_app(config, [load_survey(GENTOFTE)], tmp_path / "data")
+    assert app.settings.settle_seconds == 0.0
+    app.store.close()
+    for bad in ("-1", "6", "true", '"0.3"'):
+        path.write_text(f"settle_seconds = {bad}\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match="settle_seconds must be a number of seconds"):
+            load_config(path)

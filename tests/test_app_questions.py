@@ -105,12 +105,7 @@ async def running(
     """The real app on a real store in tmp_path, driven by Pilot."""
     survey = load_survey(write_survey(tmp_path, survey_text))
     store = RecordStore(tmp_path / "data")
-    fields: dict[str, Any] = {
-        "kiosk_id": "kiosk-t",
-        "suspect_seconds": 0.0,
-        "settle_seconds": 0.0,
-        **settings,
-    }
+    fields: dict[str, Any] = {"kiosk_id": "kiosk-t", "suspect_seconds": 0.0, **settings}
     pin = fields.pop("pin", None)
     sync = fields.pop("sync", None)
     app = KioskApp([survey], store, settings=AppSettings(**fields), pin=pin, sync=sync)

@@ -46,9 +46,7 @@ async def test_each_survey_has_its_start_button_and_digit(tmp_path: Path) -> Non
     (tmp_path / "b.yaml").write_text(SECOND, encoding="utf-8")
     surveys = [load_survey(tmp_path / "a.yaml"), load_survey(tmp_path / "b.yaml")]
     store = RecordStore(tmp_path / "data")
-    settings = AppSettings(
-        kiosk_id="kiosk-2", suspect_seconds=0, thanks_timeout=600, settle_seconds=0
-    )
+    settings = AppSettings(kiosk_id="kiosk-2", suspect_seconds=0, thanks_timeout=600)
     app = KioskApp(surveys, store, settings=settings)
     try:
         async with app.run_test(size=(80, 24)) as pilot:

@@ -329,8 +329,7 @@ async def _touch_kiosk(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     with RecordStore(data) as store:
-        settings = AppSettings(touch=True, thanks_timeout=600, settle_seconds=0)
-        app = KioskApp([survey], store, settings=settings)
+        app = KioskApp([survey], store, settings=AppSettings(touch=True, thanks_timeout=600))
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("1")  # the start button
             await pilot.pause()

@@ -268,7 +268,7 @@ async def _thank_you_screen(
         followup = survey.followup.model_copy(update={"url": template})
         survey = survey.model_copy(update={"followup": followup})
     with RecordStore(data_dir) as store:
-        app = KioskApp([survey], store, settings=AppSettings(thanks_timeout=600, settle_seconds=0))
+        app = KioskApp([survey], store, settings=AppSettings(thanks_timeout=600))
         async with app.run_test(size=size) as pilot:
             await pilot.pause()
             flow = survey_flow(survey)

@@ -87,7 +87,6 @@ def make_app(survey_path: Path, screen: str, lang: str, theme: str, **more: Any)
         idle_timeout=600,
         idle_grace=600,
         suspect_seconds=0,
-        settle_seconds=0,
         **more,
     )
     pin = PinCheck(pin_hash=PIN_HASH) if screen == "pin" else PinCheck()
