@@ -325,3 +325,18 @@ def test_settle_seconds_is_a_kiosk_setting_from_0_to_5(tmp_path: Path) -> None:
         path.write_text(f"settle_seconds = {bad}\n", encoding="utf-8")
         with pytest.raises(ConfigError, match="settle_seconds must be a number of seconds"):
             load_config(path)
+
+
+async def test_a_pick_shows_as_chosen_while_input_settles(tmp_path: Path) -> None:
+    async with kiosk(tmp_path, settle_seconds=1.5) as (app, pilot, _store):
+        await start(app, pilot)
+        screen = question(app)
+        burst(app, "2", "3")  # the 3 comes while "arbejder" shows as chosen: dropped
+        await settle(pilot)
+        assert screen.flow.current.id == "tilknytning"
+        chosen = [b for b in screen.body.query(TapButton) if b.has_class("-selected")]
+        assert [b.value for b in chosen] == ["arbejder"]
+        assert "✓" in str(chosen[0].render())
+        await wait_for(pilot, lambda: screen.flow.current.id == "emner")
+        assert screen.flow.answers == {"tilknytning": "arbejder"}
+        assert screen.body.read_value() is None
