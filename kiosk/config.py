@@ -70,6 +70,7 @@ class KioskConfig:
     suspect_seconds: float = 3.0
     thanks_timeout: float = 15.0
     touch: bool = False
+    settle_seconds: float = 0.3
     admin_pin_hash: str | None = None
     sync: SyncConfig = field(default_factory=SyncConfig)
 
@@ -118,6 +119,11 @@ def parse_config(raw: dict[str, Any], path: Path) -> KioskConfig:
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 raise ConfigError(f"{path}: {key} must be a number of seconds above 0")
             values[key] = float(value)
+    if "settle_seconds" in raw:
+        value = raw["settle_seconds"]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 5:
+            raise ConfigError(f"{path}: settle_seconds must be a number of seconds from 0 to 5")
+        values["settle_seconds"] = float(value)
     if "touch" in raw:
         if not isinstance(raw["touch"], bool):
             raise ConfigError(f"{path}: touch must be true or false")

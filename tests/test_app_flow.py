@@ -137,3 +137,33 @@ def test_optional_unanswered_question_can_be_skipped_and_empty_answers_clear(
 def test_elapsed_uses_the_flow_clock(flow: VisitFlow) -> None:
     flow.clock.now += 2.5  # type: ignore[attr-defined]
     assert flow.elapsed() == pytest.approx(2.5)
+
+
+def test_an_answer_for_a_turn_that_is_gone_is_refused(flow: VisitFlow) -> None:
+    flow.next()
+    pet, turn = flow.current, flow.turn
+    assert flow.answer("dog", step=pet, turn=turn)
+    assert flow.next()
+    assert flow.current.id == "dog-name"
+    # a second pick meant for "pet", handled after the move: never lands on "dog-name"
+    assert not flow.answer("cat", step=pet, turn=turn)
+    assert not flow.answer("cat", step=flow.current, turn=turn)
+    assert not flow.answer("cat", step=pet, turn=flow.turn)
+    assert flow.answers == {"pet": "dog"}
+    # back to "pet" is a new turn: the old one still counts for nothing
+    assert flow.back()
+    assert not flow.answer("cat", step=pet, turn=turn)
+    assert flow.answer("cat", step=pet, turn=flow.turn)
+
+
+def test_after_the_last_step_nothing_moves_and_nothing_is_taken(flow: VisitFlow) -> None:
+    flow.next()
+    flow.answer("cat")
+    flow.next()
+    flow.answer(42)
+    assert flow.next()
+    assert flow.finished
+    assert not flow.answer(43)
+    assert not flow.next() and not flow.back()
+    assert flow.value() is None and flow.problem() is None and not flow.can_skip()
+    assert flow.answers_to_save() == {"pet": "cat", "age": 42}

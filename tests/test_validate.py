@@ -452,11 +452,20 @@ def test_number_min_not_below_max(in_tmp: Path) -> None:
     assert problems(text) == ["x.yaml:11: questions[0].min: min (120) must be less than max (0)"]
 
 
-def test_scale_with_more_than_ten_points(in_tmp: Path) -> None:
+def test_scale_with_more_than_eleven_points(in_tmp: Path) -> None:
     text = survey("  - id: a\n    type: scale\n    text: A\n    min: 0\n    max: 10\n")
+    Path("ok.yaml").write_text(text, encoding="utf-8")
+    assert load_survey("ok.yaml").questions[0].points == list(range(11))  # a common scale
+    text = survey("  - id: a\n    type: scale\n    text: A\n    min: 0\n    max: 11\n")
     assert problems(text) == [
-        "x.yaml:12: questions[0].max: a scale has at most 10 points; 0..10 has 11"
+        "x.yaml:12: questions[0].max: a scale has at most 11 points; 0..11 has 12"
     ]
+
+
+def test_scale_points_are_not_negative(in_tmp: Path) -> None:
+    text = survey("  - id: a\n    type: scale\n    text: A\n    min: -2\n    max: 2\n")
+    (problem,) = problems(text)
+    assert problem.startswith("x.yaml:11: questions[0].min: ")
 
 
 def test_max_choices_more_than_choices(in_tmp: Path) -> None:

@@ -85,6 +85,9 @@ class KioskApp(App[str]):
         self._warm: tuple[RecordStore, RecordSaver, SyncBridge, list[str]] | None = None
         self.pin_gate = PinGate(pin or PinCheck())
         self.latency = LatencyMeter()
+        #: How long each picked answer showed as chosen before the next question (apart
+        #: from :attr:`latency`, which leaves the settle time out).
+        self.settle_meter = LatencyMeter(window=1000)
         self._quit_allowed = False
         self._last_input = time.monotonic()
         self._corner_taps: list[float] = []
@@ -351,7 +354,19 @@ class KioskApp(App[str]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
             self._last_input = time.monotonic()
+        if (
+            isinstance(event, events.Key | events.MouseDown | events.MouseUp)
+            and not event.is_forwarded
+            and not self._screen_takes(event)
+        ):
+            return  # it arrived before the question on screen was shown: not meant for it
         await super().on_event(event)
+
+    def _screen_takes(self, event: events.Event) -> bool:
+        """Whether the screen on top takes input that arrived when ``event`` did (a visit
+        drops what came before its current question was shown)."""
+        takes = getattr(self.screen, "takes_input", None)
+        return takes is None or bool(takes(event.time))
 
     def pointer_down(self, event: events.MouseDown) -> None:
         """Every screen reports taps here: they count as activity, and as corner taps."""

@@ -121,6 +121,10 @@ class VisitFlow:
     clock: Callable[[], float] = time.monotonic
     _position: int = 0
     _started: float = 0.0
+    #: Which showing of a step this is: every move (next, back) starts a new turn. An
+    #: answer is taken only with the turn it was given in (:meth:`answer`), so input meant
+    #: for a step that is gone can never land on the step that followed it.
+    turn: int = 0
 
     def __post_init__(self) -> None:
         self._started = self.clock()
@@ -159,37 +163,65 @@ class VisitFlow:
         return self._next_visible(self._position + 1) >= len(self.steps)
 
     # -- answering -----------------------------------------------------------------------
-    def answer(self, value: AnswerValue | None) -> None:
-        """Set (or with an empty value, clear) the answer of the current step."""
+    def answer(
+        self, value: AnswerValue | None, *, step: Step | None = None, turn: int | None = None
+    ) -> bool:
+        """Set (or with an empty value, clear) the answer of the current step.
+
+        ``step`` and ``turn`` say what the answer was given for: when either is not the
+        current one (the visitor has moved on since), the answer is refused and False is
+        returned. After the last step nothing is taken.
+        """
+        if self.finished:
+            return False
+        if step is not None and step is not self.current:
+            return False
+        if turn is not None and turn != self.turn:
+            return False
         if is_empty(value):
             self.answers.pop(self.current.id, None)
         else:
             self.answers[self.current.id] = value  # type: ignore[assignment]
+        return True
 
     def value(self) -> AnswerValue | None:
+        if self.finished:
+            return None
         return self.answers.get(self.current.id)
 
     def problem(self) -> Problem | None:
+        if self.finished:
+            return None
         return self.current.check(self.value())
 
     def can_skip(self) -> bool:
         """Whether Next would skip: optional and unanswered (Next then reads "Skip")."""
+        if self.finished:
+            return False
         step = self.current
         return step.counted and not step.required and is_empty(self.value())
 
     def next(self) -> bool:
-        """Move on if the current answer is acceptable; False keeps the visitor here."""
-        if self.problem() is not None:
+        """Move on if the current answer is acceptable; False keeps the visitor here.
+
+        Past the last step it stays finished and returns False (a second Enter in a burst
+        must not move anything).
+        """
+        if self.finished or self.problem() is not None:
             return False
         self._position = self._next_visible(self._position + 1)
+        self.turn += 1
         return True
 
     def back(self) -> bool:
         """Go back one visible step; False at the first one (the UI then leaves the survey)."""
+        if self.finished:
+            return False
         previous = self._previous_visible(self._position - 1)
         if previous is None:
             return False
         self._position = previous
+        self.turn += 1
         return True
 
     # -- what is saved -------------------------------------------------------------------

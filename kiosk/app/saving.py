@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,8 @@ from kiosk.app.flow import VisitFlow
 
 if TYPE_CHECKING:
     from kiosk.store import RecordStore
+
+log = logging.getLogger("kiosk.app")
 
 
 @dataclass
@@ -37,6 +40,9 @@ class RecordSaver:
         self.kiosk_id = kiosk_id
         self.suspect_seconds = suspect_seconds
         self.last_error: str | None = None
+        #: Answers left out of records because they did not fit their question (shown on
+        #: the organiser screen; the flow should never make one).
+        self.misfits = 0
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
         if on_saved is not None:
             self._listeners.append(on_saved)
@@ -58,6 +64,7 @@ class RecordSaver:
         from kiosk.records import new_record
 
         suspect = completed and flow.elapsed() < self.suspect_seconds
+        answers = self.fitting_answers(flow.answers_to_save(), survey, flow.kind)
         return new_record(
             kind=flow.kind,
             survey_id=survey.id,
@@ -67,11 +74,28 @@ class RecordSaver:
             lang=lang,
             started_at=flow.started_at,
             completed=completed,
-            answers=flow.answers_to_save(),
+            answers=answers,
             suspect=True if suspect else None,
             **flow.record_fields(),
             **extra,
         )
+
+    def fitting_answers(self, answers: dict[str, Any], survey: Any, kind: str) -> dict[str, Any]:
+        """The answers that fit their questions; any other is left out, logged (question id
+        and reason, never the value: it is the visitor's) and counted."""
+        from kiosk.survey.answers import misfits, record_questions
+
+        faults = misfits(record_questions(survey, kind), answers)
+        for question_id, reason in faults.items():
+            log.warning(
+                "left an answer out of a %s record of survey %s: question %s: %s",
+                kind,
+                survey.id,
+                question_id,
+                reason,
+            )
+        self.misfits += len(faults)
+        return {k: v for k, v in answers.items() if k not in faults}
 
     def save(self, record: dict[str, Any], contact: dict[str, Any] | None = None) -> SaveOutcome:
         """Save durably; a failure is returned (and kept for the organiser), never raised."""

@@ -15,3 +15,8 @@ class AppSettings:
     suspect_seconds: float = 3.0
     thanks_timeout: float = 15.0
     touch: bool = False
+    #: Seconds a picked answer shows as chosen before the next question takes input (a
+    #: double tap or a bouncing key must not answer it). ``kiosk run`` and ``kiosk
+    #: simulate`` pass the config's (0.3 by default); 0 here moves on at once, as Pilot
+    #: tests that type ahead expect.
+    settle_seconds: float = 0.0

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from textual import events
+from textual._time import get_time
 
 from kiosk.app.app import KioskApp
 from kiosk.app.flow import QuestionStep
@@ -111,6 +112,12 @@ class Simulation:
                 return
             if not isinstance(screen, QuestionScreen):
                 await pilot.pause(0.02)
+                continue
+            for _ in range(500):  # a picked answer shows as chosen for the settle time
+                if screen.takes_input(get_time()) or app.screen is not screen:
+                    break
+                await pilot.pause(0.01)
+            if app.screen is not screen:
                 continue
             flow = screen.flow
             if walk_away and flow.answered_any() and self.random.random() < 0.3:

@@ -44,18 +44,39 @@ def open_store_or_exit(data_dir: Path, *, must_exist: bool = True, read_only: bo
     return store
 
 
-def survey_question_orders(files: Iterable[Path]) -> dict[str, list[str]]:
-    """Question ids in survey order, by survey id, from the survey files that are valid."""
+def load_valid_surveys(files: Iterable[Path]) -> list[Any]:
+    """The surveys of the files that are valid (an invalid one is left out here)."""
     from kiosk.survey import SurveyError, load_survey
 
-    orders: dict[str, list[str]] = {}
+    surveys = []
     for path in files:
         try:
-            survey = load_survey(path)
+            surveys.append(load_survey(path))
         except SurveyError:
             continue
-        orders[survey.id] = [q.id for q in survey.all_questions() if q.type != "info"]
-    return orders
+    return surveys
+
+
+def survey_question_orders(files: Iterable[Path]) -> dict[str, list[str]]:
+    """Question ids in survey order, by survey id, from the survey files that are valid."""
+    return {
+        survey.id: [q.id for q in survey.all_questions() if q.type != "info"]
+        for survey in load_valid_surveys(files)
+    }
+
+
+def _survey_files(given: tuple[Path, ...]) -> list[Path]:
+    return list(given) or sorted(SURVEYS_DIR.glob("*.yaml"))
+
+
+survey_files_option = click.option(
+    "--survey-file",
+    "survey_files",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Survey definitions (default: the bundled surveys/): CSV column order, and what "
+    "answers are checked against.",
+)
 
 
 @click.command()
@@ -83,12 +104,11 @@ def survey_question_orders(files: Iterable[Path]) -> dict[str, list[str]]:
     is_flag=True,
     help="Include the contact details visitors consented to give. Handle with care.",
 )
+@survey_files_option
 @click.option(
-    "--survey-file",
-    "survey_files",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Survey definitions: CSV column order, texts and labels (default: the bundled surveys/).",
+    "--drop-misfits",
+    is_flag=True,
+    help="Leave out records whose answers do not fit their survey (see kiosk stats).",
 )
 @click.option(
     "--dialect",
@@ -106,6 +126,7 @@ def export(
     survey_id: str | None,
     include_contact: bool,
     survey_files: tuple[Path, ...],
+    drop_misfits: bool,
     dialect: str,
     labels: bool,
     kiosks: tuple[str, ...],
@@ -133,6 +154,7 @@ def export(
         kiosk export --data /media/usb/kiosk-1 --format csv --dialect excel --labels --out results/
         kiosk export --format csv --survey gentofte-moedes > gentofte.csv
     """
+    from kiosk.cli.output import out_folder, output_file
     from kiosk.export import export_csv, export_jsonl
 
     out = Path(out_arg) if out_arg else None
@@ -150,6 +172,8 @@ def export(
     store = open_store_or_exit(data_dir)
     with store:
         records = store.records(survey_id=survey_id)
+        if drop_misfits:
+            records = _without_misfits(records, _survey_files(survey_files))
         contacts = store.contacts() if include_contact else None
         if survey_id is not None and not records:
             here = sorted({r.get("survey_id", "?") for r in store.records()})
@@ -158,13 +182,6 @@ def export(
                 + (f" (it holds {', '.join(here)})" if here else " (it holds no records)"),
                 err=True,
             )
-    # "results/" names a directory even before it exists: CSV files go inside it
-    if out is not None and out_arg is not None and fmt == "csv" and out_arg.endswith(("/", os.sep)):
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            click.echo(f"Cannot create the directory {out}: {exc.strerror}", err=True)
-            sys.exit(2)
     if fmt == "jsonl":
         with _output(out) as stream:
             count = export_jsonl(records, stream, contacts)
@@ -176,8 +193,9 @@ def export(
     by_survey: dict[str, list[dict[str, Any]]] = {}
     for record in records:
         by_survey.setdefault(record.get("survey_id", "?"), []).append(record)
-    orders = survey_question_orders(survey_files or sorted(SURVEYS_DIR.glob("*.yaml")))
-    if len(by_survey) > 1 and (out is None or not out.is_dir()):
+    orders = survey_question_orders(_survey_files(survey_files))
+    folder = out_folder(out_arg)  # "results/" names a folder even before it exists
+    if len(by_survey) > 1 and folder is None:
         names = ", ".join(sorted(by_survey))
         click.echo(
             f"The data holds records of {len(by_survey)} surveys ({names}); CSV is one file per "
@@ -187,8 +205,15 @@ def export(
         sys.exit(2)
     if survey_id is not None and not by_survey:
         by_survey[survey_id] = []  # a header alone: an empty result still has its columns
+    taken: set[str] = set()
     for sid, rows in sorted(by_survey.items()):
-        target = out / f"{sid}.csv" if out is not None and out.is_dir() else out
+        target = out
+        if folder is not None:
+            try:  # a file name from a safe slug of the id: never a path from a record
+                target = output_file(folder, str(sid), taken)
+            except ValueError as exc:
+                click.echo(f"Not writing survey {sid}: {exc}", err=True)
+                sys.exit(2)
         with _output(target, bom=dialect == "excel") as stream:
             delimiter = ";" if dialect == "excel" else ","
             count = export_csv(rows, stream, orders.get(sid, ()), contacts, delimiter)
@@ -197,10 +222,33 @@ def export(
         _done(0, out)
 
 
+def _without_misfits(records: list[dict[str, Any]], files: list[Path]) -> list[dict[str, Any]]:
+    """The records whose answers fit their survey; says on stderr how many were left out."""
+    from kiosk.survey.answers import records_that_misfit
+
+    found, unchecked = records_that_misfit(records, load_valid_surveys(files))
+    left_out = {id(record) for record, _ in found}
+    if found:
+        click.echo(
+            f"Left out {len(found)} record{'s' if len(found) != 1 else ''} whose answers do "
+            "not fit their survey (kiosk stats lists them).",
+            err=True,
+        )
+    if unchecked:
+        click.echo(
+            f"warning: {unchecked} record{'s' if unchecked != 1 else ''} not checked: their "
+            "survey version is not among the survey files (give it with --survey-file).",
+            err=True,
+        )
+    return [r for r in records if id(r) not in left_out]
+
+
 @click.command()
 @data_option
-def stats(data_dir: Path) -> None:
-    """Show counts per survey and kind: completed, partial, synced, pending.
+@survey_files_option
+def stats(data_dir: Path, survey_files: tuple[Path, ...]) -> None:
+    """Show counts per survey and kind: completed, partial, synced, pending; and records
+    whose answers do not fit their survey (saved by a kiosk before it checked them).
 
     \b
     Example:
@@ -209,10 +257,16 @@ def stats(data_dir: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from kiosk.survey.answers import records_that_misfit
+
     store = open_store_or_exit(data_dir)
     with store:
         counts = store.counts()
         health = store.health()
+        records = store.records()
+    misfits, unchecked = records_that_misfit(
+        records, load_valid_surveys(_survey_files(survey_files))
+    )
     table = Table(title=f"Borgerkiosk data in {data_dir}")
     for column in (
         "survey",
@@ -238,6 +292,26 @@ def stats(data_dir: Path) -> None:
         console.print("No records yet.")
     elif not counts:
         console.print("No records could be read: see the warnings above.")
+    if misfits:
+        console.print(
+            f"{len(misfits)} record{'s' if len(misfits) != 1 else ''} with answers that do not "
+            "fit their survey (kiosk export --drop-misfits leaves them out):",
+            markup=False,
+        )
+        for record, problems in misfits:
+            for question_id, reason in sorted(problems.items()):
+                console.print(
+                    f"  {record.get('survey_id')} {record.get('id')}: {question_id}: {reason}",
+                    markup=False,
+                )
+    elif records:
+        console.print("Every checked record's answers fit its survey.")
+    if unchecked:
+        console.print(
+            f"{unchecked} record{'s' if unchecked != 1 else ''} not checked: their survey "
+            "version is not among the survey files (give it with --survey-file).",
+            markup=False,
+        )
 
 
 class _output:

@@ -268,6 +268,7 @@ def build_app(
         suspect_seconds=config.suspect_seconds,
         thanks_timeout=config.thanks_timeout,
         touch=config.touch,
+        settle_seconds=config.settle_seconds,
     )
     return KioskApp(
         surveys,

@@ -12,7 +12,8 @@ from typing import Any
 Path = tuple[str | int, ...]
 Problem = tuple[Path, str]
 
-MAX_SCALE_POINTS = 10
+#: 0 to 10 is a common scale in Danish surveys: 11 points.
+MAX_SCALE_POINTS = 11
 
 
 def cross_checks(data: Any) -> Iterator[Problem]:

@@ -190,9 +190,12 @@ class MultipleChoiceQuestion(QuestionBase):
 
 
 class ScaleQuestion(QuestionBase):
+    """A row of points from ``min`` to ``max`` (at most 11, so 0 to 10 fits), each typed
+    with its own digits on a keyboard, so no point is below 0."""
+
     type: Literal["scale"]
-    min: int = 1
-    max: int = 5
+    min: int = Field(default=1, ge=0, description="The lowest point, 0 or more.")
+    max: int = Field(default=5, ge=1, description="The highest point; at most 11 points.")
     min_label: LocalizedText | None = None
     max_label: LocalizedText | None = None
     style: Literal["numbers", "smileys"] = "numbers"

@@ -79,6 +79,8 @@ class OrganiserScreen(KioskScreen):
             )
         ]
         health_lines += [self.t("organiser.problem", problem=p) for p in health.problems]
+        if kiosk.saver.misfits:
+            health_lines.append(self.t("organiser.misfits", count=kiosk.saver.misfits))
         if kiosk.saver.last_error:
             health_lines.append(self.t("organiser.save_error", error=kiosk.saver.last_error))
         elif health.ok:

@@ -2,25 +2,47 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any, ClassVar
 
 from textual import events
+from textual._time import get_time
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Static
 
 from kiosk.app.flow import QuestionStep, VisitFlow
 from kiosk.app.screens.base import KioskScreen
 from kiosk.app.text import localize
-from kiosk.app.widgets.bodies import AnswerBody
+from kiosk.app.widgets.bodies import AnswerBody, Picked
 from kiosk.app.widgets.tap_button import NavButton, TapButton
 
 
 class QuestionScreen(KioskScreen):
-    """Draws :attr:`VisitFlow.current`; Next/Back/digits/Enter/Escape drive the flow."""
+    """Draws :attr:`VisitFlow.current`; Next/Back/digits/Enter/Escape drive the flow.
+
+    An input acts only on the question that was on screen when it arrived. Keys and taps
+    come in queues, so a burst (``12``, a double tap, ``hej`` and Enter) is handled while
+    the screen already moves on; three rules keep each input with its own question:
+
+    - Input that arrived before the current question was shown is dropped
+      (:meth:`takes_input`, by the time Textual stamps on every event): the ``2`` of ``12``
+      was meant for the question the ``1`` answered. After a pick that moves on, input
+      stays closed while the chosen answer shows for the settle time, then the next
+      question opens.
+    - Keys act here, at once, not through a message queued behind them: Enter reads the
+      answer from the widget on screen (:meth:`AnswerBody.read_value`), so the ``hej``
+      typed just before it is there.
+    - Every message of an answer body carries the flow's turn it was made in, and the
+      flow refuses an answer for any other turn (:meth:`VisitFlow.answer`).
+    """
+
+    #: How long a digit that may begin a longer point (the 1 of 10) waits for the next.
+    DIGIT_WAIT_SECONDS: ClassVar[float] = 0.7
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,left", "app.focus_previous", show=False),
@@ -48,6 +70,11 @@ class QuestionScreen(KioskScreen):
         self._pressed_at: float | None = None
         self._bodies: dict[int, AnswerBody] = {}
         self._shown: AnswerBody | None = None
+        #: Input that arrived before this time (Textual's event clock) is dropped; infinity
+        #: while nothing may be answered (before the first step, settling, finished).
+        self._open_at = math.inf
+        self._settle_started: float | None = None
+        self._digit_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top-bar"):
@@ -101,15 +128,20 @@ class QuestionScreen(KioskScreen):
                 await self.query_one("#answer-area", Vertical).mount(body)
             if self._shown is not None and self._shown is not body:
                 self._shown.display = False
+            body.turn = flow.turn
+            body.show_value(flow.value())  # what the flow holds, whatever was typed before
             body.display = True
             self._shown = body
             if not body.focus_first():
                 self.query_one("#next", NavButton).focus(scroll_visible=False)
             self.query_one("#question-area", VerticalScroll).scroll_home(animate=False)
+        self._open_at = get_time()
         self._measure()
 
     def _update_next_label(self) -> None:
         flow = self.flow
+        if flow.finished:
+            return
         if not flow.current.counted:
             key = "question.continue"
         elif flow.can_skip():
@@ -137,27 +169,97 @@ class QuestionScreen(KioskScreen):
         return self._shown
 
     # -- moving ---------------------------------------------------------------------------
+    def takes_input(self, at: float) -> bool:
+        """Whether input that arrived at ``at`` (an event's ``time``) is for this question."""
+        return at >= self._open_at
+
+    def _commit(self) -> None:
+        """Take the answer from the widget on screen into the flow, now."""
+        if self.flow.finished or self._shown is None:
+            return
+        self.flow.answer(self._shown.read_value(), step=self.flow.current, turn=self.flow.turn)
+
     async def go_next(self) -> None:
+        if self.flow.finished:
+            return
+        self._commit()
         problem = self.flow.problem()
         if problem is not None:
             key, values = problem
             self.show_message(key, **values)
+            self.body.reopen()
+            self._update_next_label()
             self._pressed_at = None
+            self._open_at = min(self._open_at, get_time())  # open again after a settle
             return
         self.flow.next()
         if self.flow.finished:
+            self._open_at = math.inf  # a second Enter in the burst must not act again
             self.post_message(self.Finished(self.flow))
             return
         await self.show_step()
 
     async def go_back(self) -> None:
+        if self.flow.finished:
+            return
+        self._commit()
         if self.flow.back():
             await self.show_step()
         else:
+            self._open_at = math.inf
             self.post_message(self.Left(self.flow))
 
+    async def pick(self, value: Any) -> None:
+        """An option chosen (digit, tap, Space or Enter on it) on the body on screen."""
+        picked: Picked | None = self.body.choose(value)
+        if picked is None:
+            return
+        if not self.flow.answer(picked.value, step=self.flow.current, turn=self.flow.turn):
+            return
+        self.query_one("#message", Static).update("")
+        self._update_next_label()
+        if picked.advance:
+            await self._advance_after_pick()
+
+    async def _advance_after_pick(self) -> None:
+        """Show the chosen answer as chosen for the settle time, taking no input, then move
+        on: a double tap or a bouncing key cannot answer the next question."""
+        settle = self.kiosk.settings.settle_seconds
+        if settle <= 0:
+            await self.go_next()
+            return
+        self._open_at = math.inf
+        turn = self.flow.turn
+        self._settle_started = time.perf_counter()
+
+        async def settled() -> None:
+            started, self._settle_started = self._settle_started, None
+            if self.flow.turn != turn or self.flow.finished or not self.is_attached:
+                return
+            if started is not None:
+                waited = time.perf_counter() - started
+                self.kiosk.settle_meter.record(waited)
+                if self._pressed_at is not None:  # key-to-screen latency leaves it out
+                    self._pressed_at += waited
+            await self.go_next()
+
+        self.set_timer(settle, settled)
+
     # -- input ----------------------------------------------------------------------------
+    def _forward_event(self, event: events.Event) -> None:
+        # The one door every mouse event of this screen goes through (the app's and
+        # Pilot's): a tap that arrived before the question on screen was shown is dropped.
+        if isinstance(event, events.MouseDown | events.MouseUp | events.Click) and (
+            not self.takes_input(event.time)
+        ):
+            return
+        super()._forward_event(event)
+
     async def on_key(self, event: events.Key) -> None:
+        if not self.takes_input(event.time) or self.flow.finished:
+            event.stop()
+            event.prevent_default()
+            return
         self._pressed_at = time.perf_counter()
         focused = self.focused
         if event.key == "escape":
@@ -165,39 +267,81 @@ class QuestionScreen(KioskScreen):
             await self.go_back()
         elif event.key == "enter":
             event.stop()
-            if (
+            pending = self.body.take_pending()
+            if pending is not None:  # the "1" typed on a 0-10 scale
+                await self.pick(pending)
+            elif (
                 isinstance(focused, TapButton)
                 and not isinstance(focused, NavButton)
                 and self.flow.current.single_answer
+                and self.body in focused.ancestors
             ):
-                focused.action_tap()
+                await self.pick(focused.value)
             else:
                 await self.go_next()
-        elif (
-            event.character
-            and event.character in "123456789"
-            and self.body.pick(int(event.character))
-        ):
+        elif event.key == "space" and isinstance(focused, TapButton):
+            # Here and now, not by the button's binding: that would act after the keys
+            # queued behind this one.
             event.stop()
+            event.prevent_default()
+            await self._press(focused)
+        elif event.character and event.character in "0123456789":
+            outcome = self.body.digit(event.character)
+            if outcome is None:
+                return
+            event.stop()
+            if self._digit_timer is not None:
+                self._digit_timer.stop()
+                self._digit_timer = None
+            kind, value = outcome
+            if kind == "pick":
+                await self.pick(value)
+            else:
+                self._wait_for_digit()
+
+    def _wait_for_digit(self) -> None:
+        """After the moment, take the point typed so far (if it is one)."""
+        turn, body = self.flow.turn, self.body
+
+        async def waited() -> None:
+            self._digit_timer = None
+            if self.flow.turn != turn or self.flow.finished or body is not self._shown:
+                return
+            pending = body.take_pending()
+            if pending is not None:
+                self._pressed_at = time.perf_counter()
+                await self.pick(pending)
+
+        self._digit_timer = self.set_timer(self.DIGIT_WAIT_SECONDS, waited)
+
+    async def _press(self, button: TapButton) -> None:
+        if isinstance(button, NavButton):
+            if button.value == "next":
+                await self.go_next()
+            elif button.value == "back":
+                await self.go_back()
+        elif self.body in button.ancestors:
+            await self.pick(button.value)
 
     async def on_tap_button_tapped(self, event: TapButton.Tapped) -> None:
         event.stop()
+        if not self.takes_input(event.origin) or self.flow.finished:
+            return
         if self._pressed_at is None:
             self._pressed_at = time.perf_counter()
-        if event.button.value == "next":
-            await self.go_next()
-        elif event.button.value == "back":
-            await self.go_back()
+        await self._press(event.button)
 
-    async def on_answer_body_changed(self, event: AnswerBody.Changed) -> None:
+    def _current(self, body: AnswerBody, turn: int) -> bool:
+        """Whether a body's message was made on the question on screen now."""
+        return body is self._shown and turn == self.flow.turn and not self.flow.finished
+
+    def on_answer_body_changed(self, event: AnswerBody.Changed) -> None:
         event.stop()
-        self.flow.answer(event.value)
-        self.query_one("#message", Static).update("")
-        self._update_next_label()
-        if event.advance:
-            if self._pressed_at is None:
-                self._pressed_at = time.perf_counter()
-            await self.go_next()
+        if not self._current(event.body, event.turn):
+            return  # typed into a question that is gone: show_step resets it if it returns
+        if self.flow.answer(event.value, step=self.flow.current, turn=event.turn):
+            self.query_one("#message", Static).update("")
+            self._update_next_label()
 
     def on_answer_body_refused(self, event: AnswerBody.Refused) -> None:
         event.stop()
@@ -205,8 +349,10 @@ class QuestionScreen(KioskScreen):
 
     async def on_answer_body_submitted(self, event: AnswerBody.Submitted) -> None:
         event.stop()
-        await self.go_next()
+        if self._current(event.body, event.turn):
+            await self.go_next()
 
     def on_answer_body_leave_field(self, event: AnswerBody.LeaveField) -> None:
         event.stop()
-        self.query_one("#next", NavButton).focus(scroll_visible=False)
+        if self._current(event.body, event.turn):
+            self.query_one("#next", NavButton).focus(scroll_visible=False)

@@ -2,12 +2,13 @@
 
 The question screen swaps these in place (no new Screen per question: that is what keeps
 a key press to the next question under 25 ms). Each body reports up with messages and
-takes digit keys through :meth:`AnswerBody.pick`.
+takes digit keys through :meth:`AnswerBody.value_for`.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 
 from textual import events
 from textual.app import ComposeResult
@@ -28,16 +29,36 @@ CHOSEN_MARK = "✓"
 FACES = (":-((", ":-(", ":-|", ":-)", ":-D")
 
 
+@dataclass(frozen=True)
+class Picked:
+    """What a pick made of the answer: the new value, and whether the pick moves on."""
+
+    value: AnswerValue | None
+    advance: bool
+
+
+#: What a digit key did: picked a value, or waits for the next digit (a longer point may
+#: follow); None when the digit means nothing here.
+DigitOutcome = tuple[Literal["pick"], AnswerValue] | tuple[Literal["wait"], None] | None
+
+
 class AnswerBody(Vertical):
-    """Base of every answer area (the question screen's arrows move between options)."""
+    """Base of every answer area (the question screen's arrows move between options).
+
+    A body is only a view: the question screen reads its value (:meth:`read_value`) when
+    the visitor moves on, and its messages carry the :attr:`turn` they were made in, so
+    the flow can refuse what was meant for a question that is no longer on screen.
+    """
 
     class Changed(Message):
-        """The visitor changed the answer; ``advance`` when a single pick should move on."""
+        """The visitor changed the answer (typing): the Next label may change."""
 
-        def __init__(self, value: AnswerValue | None, advance: bool = False) -> None:
+        def __init__(self, body: AnswerBody, value: AnswerValue | None) -> None:
             super().__init__()
+            self.body = body
             self.value = value
-            self.advance = advance
+            #: The turn of the flow the body was shown in when this was made.
+            self.turn = body.turn
 
     class Refused(Message):
         """A pick was refused (too many choices, out of range): show this message."""
@@ -48,10 +69,20 @@ class AnswerBody(Vertical):
             self.values = values
 
     class Submitted(Message):
-        """Enter in a text or number field: move on."""
+        """Next on the on-screen keyboard: move on."""
+
+        def __init__(self, body: AnswerBody) -> None:
+            super().__init__()
+            self.body = body
+            self.turn = body.turn
 
     class LeaveField(Message):
         """Tab in a multi-line field (where Enter is a new line): focus Next."""
+
+        def __init__(self, body: AnswerBody) -> None:
+            super().__init__()
+            self.body = body
+            self.turn = body.turn
 
     def __init__(self, question: Any, value: AnswerValue | None, t: Translator, lang: str) -> None:
         super().__init__(classes="answer-body")
@@ -59,13 +90,44 @@ class AnswerBody(Vertical):
         self.value = value
         self.t = t
         self.lang = lang
+        #: Set by the question screen each time it shows this body (the flow's turn).
+        self.turn = -1
 
     def text(self, text: Any) -> str:
         return localize(text, self.lang)
 
-    def pick(self, number: int) -> bool:
-        """Digit key ``number`` (1-based); True when it meant something here."""
-        return False
+    def read_value(self) -> AnswerValue | None:
+        """The answer as the widgets on screen hold it now (read when the visitor moves on,
+        so keys typed just before Enter are never lost to a message still in a queue)."""
+        return self.value
+
+    def show_value(self, value: AnswerValue | None) -> None:
+        """Show ``value`` (the flow's answer) when this body is shown again."""
+        self.value = value
+
+    def value_for(self, number: int) -> tuple[bool, AnswerValue | None]:
+        """Digit key ``number`` (1-based): (True, the option's value) when it picks one."""
+        return False, None
+
+    def choose(self, value: AnswerValue) -> Picked | None:
+        """Pick an option (digit, tap or Enter on it); None when refused (too many)."""
+        return None
+
+    def digit(self, char: str) -> DigitOutcome:
+        """A digit key: options are numbered from 1, in the order shown."""
+        if char == "0":
+            return None
+        found, value = self.value_for(int(char))
+        return ("pick", value) if found else None  # type: ignore[return-value]
+
+    def take_pending(self) -> AnswerValue | None:
+        """The point typed so far that waits for a second digit (then forgotten), or None."""
+        return None
+
+    def reopen(self) -> None:
+        """The visitor stays on this question (Enter was refused): fields take keys again."""
+        for field in self.query(AnswerInput):
+            field.sealed = False
 
     def focus_first(self) -> bool:
         """Focus the text field, if any; options are not focused up front, so nothing looks
@@ -74,6 +136,30 @@ class AnswerBody(Vertical):
             widget.focus(scroll_visible=False)
             return True
         return False
+
+
+class AnswerInput(Input):
+    """A one-line field that takes no more keys after Enter until it is opened again.
+
+    Keys typed after Enter in one burst (a paste of two lines, a scanner) were meant for
+    the next question, not this answer; the question screen reads the field at Enter.
+    """
+
+    sealed = False
+
+    # Textual calls the handler of each class in the MRO: these run before Input's, and
+    # prevent_default() keeps Input's from running.
+    def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            self.sealed = True  # it goes on to the question screen, which moves on
+        elif self.sealed:
+            event.stop()
+            event.prevent_default()
+
+    def _on_paste(self, event: events.Paste) -> None:
+        if self.sealed:
+            event.stop()
+            event.prevent_default()
 
 
 class OptionsBody(AnswerBody):
@@ -114,21 +200,21 @@ class OptionsBody(AnswerBody):
     def _is_selected(self, value: AnswerValue) -> bool:
         return self.value == value and type(self.value) is type(value)
 
-    def pick(self, number: int) -> bool:
+    def value_for(self, number: int) -> tuple[bool, AnswerValue | None]:
         options = self.options()
         if not 1 <= number <= len(options):
-            return False
-        self.choose(options[number - 1][1])
-        return True
+            return False, None
+        return True, options[number - 1][1]
 
-    def on_tap_button_tapped(self, event: TapButton.Tapped) -> None:
-        event.stop()
-        self.choose(event.button.value)  # type: ignore[arg-type]
-
-    def choose(self, value: AnswerValue) -> None:
+    def choose(self, value: AnswerValue) -> Picked | None:
         self.value = value
         self._mark()
-        self.post_message(self.Changed(value, advance=True))
+        return Picked(value, advance=True)
+
+    def show_value(self, value: AnswerValue | None) -> None:
+        if value != self.value or type(value) is not type(self.value):
+            self.value = value
+            self._mark()
 
     def _mark(self) -> None:
         options = enumerate(self.options(), start=1)
@@ -172,6 +258,40 @@ class ScaleBody(OptionsBody):
     def caption(self, number: int, label: str, value: AnswerValue) -> str:
         return f"{label}\n{value}" if label else str(value)
 
+    #: Digits typed so far of a point that may be longer (the "1" of "10").
+    _typed: str = ""
+
+    def digit(self, char: str) -> DigitOutcome:
+        """A point is typed with its own number. A digit that could begin a longer point
+        (``1`` on a 0-10 scale) waits for the next digit, or Enter, or the moment to pass
+        (the question screen's timer), so every point can be reached by keys."""
+        points = [str(p) for p in self.question.points]
+        typed = self._typed + char
+        if not any(p.startswith(typed) for p in points):
+            pending = self.take_pending()
+            if pending is not None:  # "1" then "7" on 0-10: the 1 stands, the 7 goes
+                return ("pick", pending)
+            typed = char
+            if not any(p.startswith(typed) for p in points):
+                return None
+        if typed in points and not any(p != typed and p.startswith(typed) for p in points):
+            self._typed = ""
+            return ("pick", int(typed))
+        self._typed = typed
+        if typed in points:  # show which point Enter (or waiting) would take
+            buttons = list(self.query(TapButton))
+            buttons[points.index(typed)].focus(scroll_visible=False)
+        return ("wait", None)
+
+    def take_pending(self) -> AnswerValue | None:
+        typed, self._typed = self._typed, ""
+        points = [str(p) for p in self.question.points]
+        return int(typed) if typed in points else None
+
+    def show_value(self, value: AnswerValue | None) -> None:
+        self._typed = ""
+        super().show_value(value)
+
     def compose(self) -> ComposeResult:
         yield Horizontal(*self.option_buttons(), classes="option-row")
         yield Horizontal(
@@ -203,7 +323,7 @@ class MultiChoiceBody(OptionsBody):
             return self.t("question.chosen", count=count, max=self.question.max_choices)
         return self.t("question.chosen_unlimited", count=count)
 
-    def choose(self, value: AnswerValue) -> None:
+    def choose(self, value: AnswerValue) -> Picked | None:
         selected = self._selected()
         if value in selected:
             selected.remove(value)  # type: ignore[arg-type]
@@ -211,14 +331,20 @@ class MultiChoiceBody(OptionsBody):
             limit = self.question.max_choices
             if limit and len(selected) >= limit:
                 self.post_message(self.Refused("question.max_reached", {"max": limit}))
-                return
+                return None
             selected.append(value)  # type: ignore[arg-type]
         # Keep the survey's order, whatever order they were tapped in.
         order = [c.id for c in self.question.choices]
-        self.value = sorted(selected, key=order.index)
+        self.value = sorted(selected, key=order.index) or None
         self._mark()
         self.query_one("#choice-count", Static).update(self._count_text())
-        self.post_message(self.Changed(self.value or None, advance=False))
+        return Picked(self.value, advance=False)
+
+    def show_value(self, value: AnswerValue | None) -> None:
+        if value != self.value:
+            self.value = value
+            self._mark()
+            self.query_one("#choice-count", Static).update(self._count_text())
 
 
 class TextBody(AnswerBody):
@@ -226,7 +352,7 @@ class TextBody(AnswerBody):
 
     def compose(self) -> ComposeResult:
         limit = self.question.max_length
-        yield Input(
+        yield AnswerInput(
             value=str(self.value or ""),
             max_length=limit,
             placeholder=self.t("question.type_hint"),
@@ -239,26 +365,39 @@ class TextBody(AnswerBody):
     def _counter(self, text: str) -> str:
         return self.t("question.characters", count=len(text), max=self.question.max_length)
 
+    def _parse(self, text: str) -> AnswerValue | None:
+        return clean_text(text, self.question.max_length) or None
+
+    def read_value(self) -> AnswerValue | None:
+        return self._parse(self.query_one("#answer-input", Input).value)
+
+    def show_value(self, value: AnswerValue | None) -> None:
+        field = self.query_one("#answer-input", AnswerInput)
+        field.sealed = False
+        if self._parse(field.value) != value:
+            field.value = "" if value is None else str(value)
+        self.value = value
+
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         self.query_one("#char-count", Static).update(self._counter(event.value))
-        self.value = clean_text(event.value, self.question.max_length) or None
-        self.post_message(self.Changed(self.value))
+        self.value = self._parse(event.value)
+        self.post_message(self.Changed(self, self.value))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.post_message(self.Submitted())
+        self.post_message(self.Submitted(self))
 
     def on_on_screen_keyboard_next(self, event: OnScreenKeyboard.Next) -> None:
         event.stop()
-        self.post_message(self.Submitted())
+        self.post_message(self.Submitted(self))
 
 
 class NumberBody(AnswerBody):
     """Digits only; the range is checked on Enter (the flow refuses what is out of range)."""
 
     def compose(self) -> ComposeResult:
-        yield Input(
+        yield AnswerInput(
             value="" if self.value is None else str(self.value),
             type="integer",
             max_length=9,
@@ -269,21 +408,35 @@ class NumberBody(AnswerBody):
             negative = self.question.min is not None and self.question.min < 0
             yield OnScreenKeyboard("number", labels=keyboard_labels(self.t), negative=negative)
 
+    @staticmethod
+    def _parse(text: str) -> AnswerValue | None:
+        try:
+            return int(text) if text.strip() else None
+        except ValueError:
+            return None
+
+    def read_value(self) -> AnswerValue | None:
+        return self._parse(self.query_one("#answer-input", Input).value)
+
+    def show_value(self, value: AnswerValue | None) -> None:
+        field = self.query_one("#answer-input", AnswerInput)
+        field.sealed = False
+        if self._parse(field.value) != value:
+            field.value = "" if value is None else str(value)
+        self.value = value
+
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        try:
-            self.value = int(event.value) if event.value.strip() else None
-        except ValueError:
-            self.value = None
-        self.post_message(self.Changed(self.value))
+        self.value = self._parse(event.value)
+        self.post_message(self.Changed(self, self.value))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.post_message(self.Submitted())
+        self.post_message(self.Submitted(self))
 
     def on_on_screen_keyboard_next(self, event: OnScreenKeyboard.Next) -> None:
         event.stop()
-        self.post_message(self.Submitted())
+        self.post_message(self.Submitted(self))
 
 
 class TextAreaBody(AnswerBody):
@@ -316,19 +469,31 @@ class TextAreaBody(AnswerBody):
             area.delete(document.get_location_from_index(limit), document.end)
             return  # the delete posts another Changed
         self.query_one("#char-count", Static).update(self._counter(area.text))
-        cleaned = clean_text(area.text, limit, multiline=True)
-        self.value = cleaned if cleaned.strip() else None
-        self.post_message(self.Changed(self.value))
+        self.value = self._parse(area.text)
+        self.post_message(self.Changed(self, self.value))
+
+    def _parse(self, text: str) -> AnswerValue | None:
+        cleaned = clean_text(text, self.question.max_length, multiline=True)
+        return cleaned if cleaned.strip() else None
+
+    def read_value(self) -> AnswerValue | None:
+        return self._parse(self.query_one("#answer-area-input", TextArea).text)
+
+    def show_value(self, value: AnswerValue | None) -> None:
+        area = self.query_one("#answer-area-input", TextArea)
+        if self._parse(area.text) != value:
+            area.text = "" if value is None else str(value)
+        self.value = value
 
     def on_key(self, event: events.Key) -> None:
         if event.key == "tab" and isinstance(self.screen.focused, TextArea):
             event.stop()
             event.prevent_default()
-            self.post_message(self.LeaveField())
+            self.post_message(self.LeaveField(self))
 
     def on_on_screen_keyboard_next(self, event: OnScreenKeyboard.Next) -> None:
         event.stop()
-        self.post_message(self.Submitted())
+        self.post_message(self.Submitted(self))
 
 
 def _touch(body: AnswerBody) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
+from textual._time import get_time
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Static
@@ -17,9 +19,12 @@ class TapButton(Static, can_focus=True):
     class Tapped(Message):
         """Posted when the button is pressed by tap, click or key."""
 
-        def __init__(self, button: TapButton) -> None:
+        def __init__(self, button: TapButton, origin: float | None = None) -> None:
             super().__init__()
             self.button = button
+            #: When the input that pressed the button arrived (the click's time, on the
+            #: clock of ``Message.time``): a screen drops a tap that came before it was shown.
+            self.origin = self.time if origin is None else origin
 
         @property
         def control(self) -> TapButton:
@@ -30,10 +35,10 @@ class TapButton(Static, can_focus=True):
         self.value = value
 
     def action_tap(self) -> None:
-        self.post_message(self.Tapped(self))
+        self.post_message(self.Tapped(self, get_time()))
 
-    def on_click(self) -> None:
-        self.post_message(self.Tapped(self))
+    def on_click(self, event: events.Click) -> None:
+        self.post_message(self.Tapped(self, event.time))
 
 
 class NavButton(TapButton):
