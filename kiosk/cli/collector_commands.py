@@ -202,8 +202,8 @@ def collector_export(
     """
     import sqlite3
 
-    from kiosk.cli.data_commands import _done, _output, survey_question_orders
-    from kiosk.cli.output import out_folder, output_file
+    from kiosk.cli.data_commands import survey_question_orders
+    from kiosk.cli.output import OutputFile, out_folder, output_file, report_written
     from kiosk.collector.export import clean_record
     from kiosk.collector.storage import CollectorStorage
     from kiosk.export import export_csv, export_jsonl
@@ -218,9 +218,9 @@ def collector_export(
         fail(f"{db} is not a collector database ({exc})", EXIT_FAILED)
     out = Path(out_arg) if out_arg else None
     if fmt == "jsonl":
-        with _output(out) as stream:
+        with OutputFile(out) as stream:
             count = export_jsonl(records, stream)
-        _done(count, out)
+        report_written(count, out)
         return
     folder = out_folder(out_arg)
     by_survey: dict[str, list[dict[str, Any]]] = {}
@@ -242,8 +242,8 @@ def collector_export(
                 target = output_file(folder, str(sid), taken)
             except ValueError as exc:
                 fail(f"not writing survey {sid}: {exc}", EXIT_FAILED)
-        with _output(target) as stream:
+        with OutputFile(target) as stream:
             count = export_csv(rows, stream, orders.get(sid, ()))
-        _done(count, target)
+        report_written(count, target)
     if not by_survey:
-        _done(0, out)
+        report_written(0, out)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import errno
-import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,6 +10,7 @@ from typing import Any
 import click
 
 from kiosk.cli.options import data_option
+from kiosk.cli.output import OutputFile, report_written
 from kiosk.cli.report_command import filter_options
 from kiosk.paths import SURVEYS_DIR
 
@@ -183,9 +182,9 @@ def export(
                 err=True,
             )
     if fmt == "jsonl":
-        with _output(out) as stream:
+        with OutputFile(out) as stream:
             count = export_jsonl(records, stream, contacts)
-        _done(count, out)
+        report_written(count, out)
         return
 
     if labels:
@@ -214,12 +213,12 @@ def export(
             except ValueError as exc:
                 click.echo(f"Not writing survey {sid}: {exc}", err=True)
                 sys.exit(2)
-        with _output(target, bom=dialect == "excel") as stream:
+        with OutputFile(target, bom=dialect == "excel") as stream:
             delimiter = ";" if dialect == "excel" else ","
             count = export_csv(rows, stream, orders.get(sid, ()), contacts, delimiter)
-        _done(count, target)
+        report_written(count, target)
     if not by_survey:
-        _done(0, out)
+        report_written(0, out)
 
 
 def _without_misfits(records: list[dict[str, Any]], files: list[Path]) -> list[dict[str, Any]]:
@@ -314,73 +313,6 @@ def stats(data_dir: Path, survey_files: tuple[Path, ...]) -> None:
         )
 
 
-class _output:
-    """A file to write, or stdout; creates parent folders and always closes what it opened.
-
-    A file is written under a temporary name in the same folder and renamed over
-    the target only when complete: a full disk leaves the old file (or none), never
-    a cut one, and is reported in one line.
-    """
-
-    def __init__(self, path: Path | None, bom: bool = False) -> None:
-        self.path = path
-        self.bom = bom
-        self.tmp: Path | None = None
-        self.stream: Any = None
-
-    def __enter__(self) -> Any:
-        if self.path is None:
-            if self.bom:
-                sys.stdout.write("\ufeff")
-            return sys.stdout
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-            encoding = "utf-8-sig" if self.bom else "utf-8"
-            self.stream = open(fd, "w", encoding=encoding, newline="")
-        except OSError as exc:
-            self._fail(exc, code=2)  # nothing written yet: as before, a usage problem
-        return self.stream
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if self.stream is None:
-            return
-        try:
-            try:
-                self.stream.flush()
-                os.fsync(self.stream.fileno())
-            finally:
-                self.stream.close()
-            if isinstance(exc, OSError):
-                raise exc
-            if exc is None:
-                os.replace(self.tmp, self.path)  # type: ignore[arg-type]
-        except OSError as error:
-            self._fail(error)
-        finally:
-            if self.tmp is not None and self.tmp.exists():
-                os.unlink(self.tmp)
-
-    def _fail(self, exc: OSError, code: int = 1) -> None:
-        if self.tmp is not None and self.tmp.exists():
-            os.unlink(self.tmp)
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-            reason, advice = f"the disk is full ({exc.strerror})", "free some space or choose"
-        else:
-            reason, advice = exc.strerror or str(exc), "choose"
-        kept = (
-            f"the existing {self.path.name} was left as it was"
-            if self.path is not None and self.path.exists()
-            else "nothing was written"
-        )
-        click.echo(
-            f"Cannot write {self.path}: {reason}; {kept}: {advice} another --out.",
-            err=True,
-        )
-        sys.exit(code)
-
-
 def _with_labels(
     records: list[dict[str, Any]], survey_files: tuple[Path, ...], lang: str
 ) -> list[dict[str, Any]]:
@@ -441,8 +373,3 @@ def _export_xlsx(
     visits = sum(s.visitors for s in results.surveys)
     ideas = sum(s.ideas for s in results.surveys)
     click.echo(f"Exported {visits} visits and {ideas} idea cards to {out}", err=True)
-
-
-def _done(count: int, out: Path | None) -> None:
-    if out is not None:
-        click.echo(f"Exported {count} record{'s' if count != 1 else ''} to {out}", err=True)

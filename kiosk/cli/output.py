@@ -7,10 +7,15 @@ come from records, and records may come from anyone holding a kiosk token.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
+import sys
 from pathlib import Path
+from typing import Any
+
+import click
 
 from kiosk.cli.errors import EXIT_FAILED, fail
 from kiosk.ids import SLUG_MAX_LENGTH, is_slug
@@ -61,3 +66,75 @@ def output_file(folder: Path, survey_id: str, taken: set[str]) -> Path:
     if target.resolve().parent != folder.resolve():
         raise ValueError(f"{target} leads outside {folder}")
     return target
+
+
+class OutputFile:
+    """A file to write, or stdout; creates parent folders and always closes what it opened.
+
+    A file is written under a temporary name in the same folder and renamed over
+    the target only when complete: a full disk leaves the old file (or none), never
+    a cut one, and is reported in one line.
+    """
+
+    def __init__(self, path: Path | None, bom: bool = False) -> None:
+        self.path = path
+        self.bom = bom
+        self.tmp: Path | None = None
+        self.stream: Any = None
+
+    def __enter__(self) -> Any:
+        if self.path is None:
+            if self.bom:
+                sys.stdout.write("\ufeff")
+            return sys.stdout
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+            encoding = "utf-8-sig" if self.bom else "utf-8"
+            self.stream = open(fd, "w", encoding=encoding, newline="")
+        except OSError as exc:
+            self._fail(exc, code=2)  # nothing written yet: as before, a usage problem
+        return self.stream
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if self.stream is None:
+            return
+        try:
+            try:
+                self.stream.flush()
+                os.fsync(self.stream.fileno())
+            finally:
+                self.stream.close()
+            if isinstance(exc, OSError):
+                raise exc
+            if exc is None:
+                os.replace(self.tmp, self.path)  # type: ignore[arg-type]
+        except OSError as error:
+            self._fail(error)
+        finally:
+            if self.tmp is not None and self.tmp.exists():
+                os.unlink(self.tmp)
+
+    def _fail(self, exc: OSError, code: int = 1) -> None:
+        if self.tmp is not None and self.tmp.exists():
+            os.unlink(self.tmp)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            reason, advice = f"the disk is full ({exc.strerror})", "free some space or choose"
+        else:
+            reason, advice = exc.strerror or str(exc), "choose"
+        kept = (
+            f"the existing {self.path.name} was left as it was"
+            if self.path is not None and self.path.exists()
+            else "nothing was written"
+        )
+        click.echo(
+            f"Cannot write {self.path}: {reason}; {kept}: {advice} another --out.",
+            err=True,
+        )
+        sys.exit(code)
+
+
+def report_written(count: int, out: Path | None) -> None:
+    if out is not None:
+        click.echo(f"Exported {count} record{'s' if count != 1 else ''} to {out}", err=True)
