@@ -17,6 +17,10 @@ ResultStatus = Literal["accepted", "duplicate", "conflict", "invalid"]
 STORED_STATUSES: frozenset[ResultStatus] = frozenset({"accepted", "duplicate"})
 REJECTED_STATUSES: frozenset[ResultStatus] = frozenset({"conflict", "invalid"})
 
+#: Every record ``kiosk simulate`` makes has a kiosk id starting with this: a rehearsal's
+#: records are recognisable in stats, exports and at the collector.
+REHEARSAL_PREFIX = "rehearsal-"
+
 #: Fields only the kiosk keeps: never sent, never exported.
 LOCAL_FIELDS = frozenset({"synced_at", "sync_status", "sync_error"})
 

@@ -168,3 +168,22 @@ def test_collector_export_into_a_folder_in_survey_order(tmp_path: Path) -> None:
     assert header.index("zulu") < header.index("alfa")  # the survey's order, not A-Z
     gentofte = (folder / "gentofte-moedes.csv").read_text(encoding="utf-8").splitlines()[0]
     assert gentofte.index("tilknytning") < gentofte.index("emner") < gentofte.index("alder")
+
+
+def test_stats_as_json_names_kiosk_ids_and_rehearsal_records(tmp_path: Path) -> None:
+    import json
+
+    from conftest_sync import fill
+
+    data = tmp_path / "data"
+    fill(data, "stand-1", 3)
+    fill(data, "rehearsal-abc123", 2)
+    result = CliRunner().invoke(cli, ["stats", "--data", str(data), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert figures["records"] == 5
+    assert figures["kiosk_ids"] == {"rehearsal-abc123": 2, "stand-1": 3}
+    assert figures["rehearsal_records"] == 2
+    assert sum(row["completed"] for row in figures["surveys"]) == 5
+    shown = CliRunner().invoke(cli, ["stats", "--data", str(data)]).output
+    assert "2 of them are rehearsal records" in " ".join(shown.split())

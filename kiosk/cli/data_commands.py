@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,7 @@ from kiosk.cli.options import data_option
 from kiosk.cli.output import OutputFile, report_written
 from kiosk.cli.report_command import filter_options
 from kiosk.paths import SURVEYS_DIR
+from kiosk.records import REHEARSAL_PREFIX
 
 
 def open_store_or_exit(data_dir: Path, *, must_exist: bool = True, read_only: bool = True) -> Any:
@@ -245,17 +249,17 @@ def _without_misfits(records: list[dict[str, Any]], files: list[Path]) -> list[d
 @click.command()
 @data_option
 @survey_files_option
-def stats(data_dir: Path, survey_files: tuple[Path, ...]) -> None:
-    """Show counts per survey and kind: completed, partial, synced, pending; and records
-    whose answers do not fit their survey (saved by a kiosk before it checked them).
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON (for scripts).")
+def stats(data_dir: Path, survey_files: tuple[Path, ...], as_json: bool) -> None:
+    """Show counts per survey and kind: completed, partial, synced, pending; the kiosk ids
+    in the data (rehearsal records apart); and records whose answers do not fit their
+    survey (saved by a kiosk before it checked them).
 
     \b
-    Example:
+    Examples:
         kiosk stats --data /media/usb/kiosk-1
+        kiosk stats --data /media/usb/kiosk-1 --json
     """
-    from rich.console import Console
-    from rich.table import Table
-
     from kiosk.survey.answers import records_that_misfit
 
     store = open_store_or_exit(data_dir)
@@ -266,28 +270,53 @@ def stats(data_dir: Path, survey_files: tuple[Path, ...]) -> None:
     misfits, unchecked = records_that_misfit(
         records, load_valid_surveys(_survey_files(survey_files))
     )
-    table = Table(title=f"Borgerkiosk data in {data_dir}")
-    for column in (
-        "survey",
-        "kind",
-        "completed",
-        "partial",
-        "synced",
-        "pending",
-        "rejected",
-        "suspect",
-    ):
+    kiosks = Counter(str(r.get("kiosk_id")) for r in records)
+    figures = {
+        "data_dir": str(data_dir),
+        "records": health.records,
+        "pending": health.pending,
+        "surveys": [
+            {"survey": survey_id, "kind": kind, **asdict(c)}
+            for (survey_id, kind), c in sorted(counts.items())
+        ],
+        "kiosk_ids": dict(sorted(kiosks.items())),
+        "rehearsal_records": sum(n for k, n in kiosks.items() if k.startswith(REHEARSAL_PREFIX)),
+        "misfits": [
+            {"id": r.get("id"), "survey_id": r.get("survey_id"), "problems": problems}
+            for r, problems in misfits
+        ],
+        "unchecked": unchecked,
+        "problems": list(health.problems),
+    }
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        return
+    _print_stats(figures, counts, misfits)
+
+
+def _print_stats(figures: dict[str, Any], counts: dict[Any, Any], misfits: list[Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Borgerkiosk data in {figures['data_dir']}")
+    columns = ("completed", "partial", "synced", "pending", "rejected", "suspect")
+    for column in ("survey", "kind", *columns):
         table.add_column(column, justify="left" if column in ("survey", "kind") else "right")
-    for (survey_id, kind), c in sorted(counts.items()):
-        table.add_row(
-            survey_id,
-            kind,
-            *(str(v) for v in (c.completed, c.partial, c.synced, c.pending, c.rejected, c.suspect)),
-        )
+    for row in figures["surveys"]:
+        table.add_row(row["survey"], row["kind"], *(str(row[c]) for c in columns))
     console = Console(width=None if sys.stdout.isatty() else 160)
-    console.print(table)
-    console.print(f"{health.records} records, {health.pending} waiting to sync.")
-    if not counts and not health.problems:
+    console.print(table, markup=False)
+    console.print(f"{figures['records']} records, {figures['pending']} waiting to sync.")
+    if figures["kiosk_ids"]:
+        ids = ", ".join(f"{k} ({n})" for k, n in figures["kiosk_ids"].items())
+        console.print(f"Kiosk ids: {ids}", markup=False)
+    if figures["rehearsal_records"]:
+        console.print(
+            f"{figures['rehearsal_records']} of them are rehearsal records (kiosk simulate, "
+            f"kiosk ids starting with {REHEARSAL_PREFIX!r}).",
+            markup=False,
+        )
+    if not counts and not figures["problems"]:
         console.print("No records yet.")
     elif not counts:
         console.print("No records could be read: see the warnings above.")
@@ -303,8 +332,9 @@ def stats(data_dir: Path, survey_files: tuple[Path, ...]) -> None:
                     f"  {record.get('survey_id')} {record.get('id')}: {question_id}: {reason}",
                     markup=False,
                 )
-    elif records:
+    elif figures["records"]:
         console.print("Every checked record's answers fit its survey.")
+    unchecked = figures["unchecked"]
     if unchecked:
         console.print(
             f"{unchecked} record{'s' if unchecked != 1 else ''} not checked: their survey "

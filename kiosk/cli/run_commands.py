@@ -27,6 +27,7 @@ from kiosk.config import (
     write_config,
 )
 from kiosk.paths import DEFAULT_SURVEY, resolve_data_dir
+from kiosk.records import REHEARSAL_PREFIX
 
 #: ``kiosk init``'s data directory, beside the config file unless told otherwise.
 DEFAULT_DATA = "kiosk-data"
@@ -64,10 +65,6 @@ def _checked_kiosk_id(value: str | None) -> str | None:
     if problem:
         raise click.BadParameter(problem, param_hint="'--kiosk-id'")
     return value
-
-
-#: Every record ``kiosk simulate`` makes has a kiosk id starting with this.
-REHEARSAL_PREFIX = "rehearsal-"
 
 
 def rehearsal_kiosk_id(given: str | None) -> str:
