@@ -93,8 +93,8 @@ def rss_kib() -> int:
 
 
 def child_rss(data_dir: str, low: int, high: int) -> None:
+    from kiosk.app.launch import build_app
     from kiosk.app.simulate import Simulation
-    from kiosk.cli.run_commands import build_app
     from kiosk.config import KioskConfig
     from kiosk.paths import DEFAULT_SURVEY
     from kiosk.survey import load_survey
@@ -167,8 +167,8 @@ def prefill(data_dir: Path, count: int) -> float:
 
 
 def latency(records: int, visitors: int) -> None:
+    from kiosk.app.launch import build_app
     from kiosk.app.simulate import Simulation
-    from kiosk.cli.run_commands import build_app
     from kiosk.config import KioskConfig
     from kiosk.paths import DEFAULT_SURVEY
     from kiosk.survey import load_survey

@@ -105,15 +105,15 @@ def test_a_survey_that_validated_before_is_previewed_and_a_changed_one_checked_a
 ) -> None:
     import pytest
 
+    from kiosk.app.launch import LaunchError, surveys_for_run
     from kiosk.app.survey_preview import SurveyPreview
-    from kiosk.cli.run_commands import _surveys_for_run
 
     survey = tmp_path / "s.yaml"
     survey.write_text(DEFAULT_SURVEY.read_text(encoding="utf-8"), encoding="utf-8")
     data = tmp_path / "data"
-    (first,) = _surveys_for_run([survey], data)
+    (first,) = surveys_for_run([survey], data)
     assert not isinstance(first, SurveyPreview), "a new file is validated in full"
-    (second,) = _surveys_for_run([survey], data)
+    (second,) = surveys_for_run([survey], data)
     assert isinstance(second, SurveyPreview)
     assert (second.title, second.intro, second.languages) == (
         first.title,
@@ -122,21 +122,21 @@ def test_a_survey_that_validated_before_is_previewed_and_a_changed_one_checked_a
     )
     assert second.load() == first
     survey.write_text("id: Broken\n", encoding="utf-8")  # changed since: checked again
-    with pytest.raises(SystemExit) as stopped:
-        _surveys_for_run([survey], data)
-    assert stopped.value.code == 1
+    with pytest.raises(LaunchError) as stopped:
+        surveys_for_run([survey], data)
+    assert "s.yaml" in str(stopped.value)  # the validator's problems, naming the file
 
 
 def test_the_app_draws_from_a_preview_and_loads_the_survey_after(tmp_path: Path) -> None:
     import asyncio
 
+    from kiosk.app.launch import build_app, surveys_for_run
     from kiosk.app.screens.question import QuestionScreen
-    from kiosk.cli.run_commands import _surveys_for_run, build_app
     from kiosk.config import KioskConfig
 
     data = tmp_path / "data"
-    _surveys_for_run([DEFAULT_SURVEY], data)
-    previews = _surveys_for_run([DEFAULT_SURVEY], data)
+    surveys_for_run([DEFAULT_SURVEY], data)
+    previews = surveys_for_run([DEFAULT_SURVEY], data)
     app = build_app(KioskConfig(kiosk_id="p"), previews, data, open_store_later=True)
 
     async def drive() -> None:

@@ -310,7 +310,7 @@ async def test_keys_after_enter_in_a_burst_are_not_part_of_the_text(tmp_path: Pa
 
 
 def test_settle_seconds_is_a_kiosk_setting_from_0_to_5(tmp_path: Path) -> None:
-    from kiosk.cli.run_commands import build_app
+    from kiosk.app.launch import build_app
     from kiosk.config import ConfigError, KioskConfig, load_config
 
     path = tmp_path / "kiosk.toml"

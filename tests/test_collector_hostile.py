@@ -212,20 +212,17 @@ def test_a_long_kiosk_id_is_refused_by_kiosk_run_and_in_a_config(tmp_path: Path)
     assert load_config(config).kiosk_id == "bus/linje 1"
 
 
-def test_a_hand_edited_kiosk_id_file_is_refused_by_kiosk_run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from kiosk.cli.run_commands import _load_surveys, build_app
+def test_a_hand_edited_kiosk_id_file_is_refused_by_kiosk_run(tmp_path: Path) -> None:
+    from kiosk.app.launch import LaunchError, build_app, load_surveys
     from kiosk.config import KioskConfig
     from kiosk.paths import DEFAULT_SURVEY
 
     data = tmp_path / "data"
     data.mkdir()
     (data / "kiosk-id").write_text("stand 1\x1b[2J\n", encoding="utf-8")
-    with pytest.raises(SystemExit) as exit_info:
-        build_app(KioskConfig(), _load_surveys([DEFAULT_SURVEY]), data)
-    assert exit_info.value.code == 1
-    err = capsys.readouterr().err
+    with pytest.raises(LaunchError) as refused:
+        build_app(KioskConfig(), load_surveys([DEFAULT_SURVEY]), data)
+    err = str(refused.value)
     assert "kiosk-id" in err and "a kiosk id is" in err and "\x1b" not in err
 
 

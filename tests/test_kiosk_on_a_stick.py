@@ -9,8 +9,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from kiosk.app.launch import surveys_for_run
 from kiosk.cli import cli
-from kiosk.cli.run_commands import _surveys_for_run
 from kiosk.config import load_config
 from kiosk.paths import DEFAULT_SURVEY
 
@@ -37,7 +37,7 @@ def test_a_config_moved_with_its_folder_still_finds_surveys_and_data(tmp_path: P
     assert config.surveys == ((moved / "surveys" / "gentofte.yaml").resolve(),)
     assert config.data == (moved / "data").resolve()
     assert (config.lang, config.touch, config.kiosk_id) == ("en", True, "stick-1")
-    (loaded,) = _surveys_for_run(list(config.surveys), config.data)
+    (loaded,) = surveys_for_run(list(config.surveys), config.data)
     assert loaded.languages[:2] == ["da", "en"]
 
 

@@ -9,6 +9,8 @@ import click
 
 from kiosk.sync.summary import EXIT_USAGE
 
+#: The input is unusable: a survey file, a config, a data directory, a language.
+EXIT_PROBLEM = 1
 #: The command could not do its job (a database, a port, a file it must write).
 EXIT_FAILED = 2
 

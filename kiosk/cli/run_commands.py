@@ -6,13 +6,23 @@ inside the commands, so ``kiosk --help`` stays fast and the cold start pays only
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
+from kiosk.app.launch import (
+    LaunchError,
+    build_app,
+    check_language,
+    load_surveys,
+    surveys_for_run,
+)
+from kiosk.cli.errors import EXIT_PROBLEM, fail
 from kiosk.cli.options import data_option
 from kiosk.config import (
     PIN_ENV,
@@ -23,7 +33,6 @@ from kiosk.config import (
     hash_pin,
     load_config,
     new_kiosk_id,
-    stable_kiosk_id,
     write_config,
 )
 from kiosk.paths import DEFAULT_SURVEY, resolve_data_dir
@@ -33,18 +42,13 @@ from kiosk.records import REHEARSAL_PREFIX
 DEFAULT_DATA = "kiosk-data"
 
 
-def _load_surveys(paths: list[Path]) -> list[Any]:
-    """Load every survey or exit 1 with the validator's problems (never a traceback)."""
-    from kiosk.survey import SurveyError, load_survey
-
-    surveys = []
-    for path in paths:
-        try:
-            surveys.append(load_survey(path))
-        except SurveyError as exc:
-            click.echo(str(exc), err=True)
-            sys.exit(1)
-    return surveys
+@contextlib.contextmanager
+def launching() -> Iterator[None]:
+    """Report a :class:`LaunchError` as the command's one-line error (exit 1)."""
+    try:
+        yield
+    except LaunchError as exc:
+        fail(str(exc), EXIT_PROBLEM)
 
 
 def _config(path: str | None) -> KioskConfig:
@@ -156,9 +160,10 @@ def run(
         data=data_dir if _data_dir_given(ctx) or not config_path else None,
     )
     directory = config.data or data_dir
-    surveys = _surveys_for_run(list(config.surveys) or [DEFAULT_SURVEY], directory)
-    _check_language(config.lang, surveys[0])
-    app = build_app(config, surveys, directory, open_store_later=True)
+    with launching():
+        surveys = surveys_for_run(list(config.surveys) or [DEFAULT_SURVEY], directory)
+        check_language(config.lang, surveys[0])
+        app = build_app(config, surveys, directory, open_store_later=True)
     os.environ.pop("TEXTUAL_ALLOW_SIGNALS", None)  # ctrl+c/ctrl+z/ctrl+\ must stay keys
     sys.exit(_run_supervised(app, directory))
 
@@ -187,104 +192,6 @@ def _run_supervised(app: Any, directory: Path) -> int:
         return False
 
     return supervise(run_app, log_path=log_path)
-
-
-def _check_language(lang: str | None, survey: Any) -> None:
-    """A start language the first survey and the kiosk's translations both have, or exit 1."""
-    from kiosk.i18n import available_languages
-
-    if lang is None:
-        return
-    have = [code for code in survey.languages if code in available_languages()]
-    if lang not in have:
-        click.echo(
-            f"Error: language {lang!r} is not one of this kiosk's: {', '.join(have)}", err=True
-        )
-        sys.exit(1)
-
-
-def _surveys_for_run(paths: list[Path], data_dir: Path) -> list[Any]:
-    """Previews of surveys that validated before unchanged, else validated now (exit 1).
-
-    A preview lets the first screen be drawn before the survey models (pydantic) load.
-    """
-    from kiosk.app.survey_preview import PreviewCache
-
-    cache = PreviewCache(data_dir)
-    surveys: list[Any] = []
-    for path in paths:
-        preview = cache.get(path) if path.is_file() else None
-        if preview is None:
-            (survey,) = _load_surveys([path])
-            cache.put(path, survey)
-            surveys.append(survey)
-        else:
-            surveys.append(preview)
-    return surveys
-
-
-def build_app(
-    config: KioskConfig,
-    surveys: list[Any],
-    data_dir: Path,
-    on_saved: Any = None,
-    *,
-    open_store_later: bool = False,
-) -> Any:
-    """The kiosk app for a config: the store, the kiosk id and the PIN settled.
-
-    ``open_store_later``: the store (TinyDB, and pydantic through the records module) is
-    opened right after the first screen is drawn; the directory is checked here.
-    """
-    from kiosk.app.app import KioskApp
-    from kiosk.app.settings import AppSettings
-    from kiosk.config import PinCheck
-
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        if not os.access(data_dir, os.W_OK):
-            raise PermissionError(f"no permission to write in {data_dir}")
-        kiosk_id = config.kiosk_id or stable_kiosk_id(data_dir)
-        store: Any = (lambda: _open_store(data_dir)) if open_store_later else _open_store(data_dir)
-    except OSError as exc:
-        click.echo(f"Error: cannot use the data directory {data_dir}: {exc}", err=True)
-        sys.exit(1)
-    if config.kiosk_id is None:  # a hand-edited kiosk-id file: one the collector takes
-        try:
-            _checked_kiosk_id(kiosk_id)
-        except click.BadParameter as exc:
-            where = data_dir / "kiosk-id"
-            click.echo(f"Error: {where}: {exc.message}; fix it or give --kiosk-id", err=True)
-            sys.exit(1)
-    settings = AppSettings(
-        kiosk_id=kiosk_id,
-        lang=config.lang,
-        theme=config.theme,
-        idle_timeout=config.idle_timeout,
-        idle_grace=config.idle_grace,
-        suspect_seconds=config.suspect_seconds,
-        thanks_timeout=config.thanks_timeout,
-        touch=config.touch,
-        settle_seconds=config.settle_seconds,
-    )
-    return KioskApp(
-        surveys,
-        store,
-        settings=settings,
-        pin=PinCheck.from_config(config),
-        sync=config.sync,
-        on_saved=on_saved,
-    )
-
-
-def _open_store(data_dir: Path) -> Any:
-    from kiosk.store import RecordStore
-    from kiosk.store.errors import StoreError
-
-    try:
-        return RecordStore(data_dir)
-    except StoreError as exc:
-        raise OSError(str(exc)) from exc
 
 
 def _alias(old: str, dest: str, **kwargs: Any) -> Any:
@@ -518,7 +425,6 @@ def simulate(
             err=True,
         )
         sys.exit(1)
-    surveys = _load_surveys([survey_file or DEFAULT_SURVEY])
     config = KioskConfig(kiosk_id=_checked_kiosk_id(rehearsal_kiosk_id(kiosk_id)))
     directory = resolve_data_dir(data_dir)
 
@@ -526,7 +432,9 @@ def simulate(
         click.echo(f"saved {record['id']}")
         sys.stdout.flush()
 
-    app = build_app(config, surveys, directory, on_saved=saved)
+    with launching():
+        surveys = load_surveys([survey_file or DEFAULT_SURVEY])
+        app = build_app(config, surveys, directory, on_saved=saved)
     simulation = Simulation(app, seed=seed, abandon=abandon)
     try:
         summary = asyncio.run(simulation.run(visitors))
