@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import ClassVar
 
-from textual import events, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -22,7 +22,10 @@ from kiosk.app.widgets.tap_button import NavButton, TapButton
 class OrganiserScreen(KioskScreen):
     """Counts are O(records): computed here, once per visit of this screen, never per key."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit_kiosk", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit_kiosk", show=False),
+        Binding("escape", "back", show=False),
+    ]
 
     def compose(self) -> ComposeResult:
         kiosk = self.kiosk
@@ -114,22 +117,26 @@ class OrganiserScreen(KioskScreen):
             last_error=status.last_error or self.t("organiser.sync_none"),
         )
 
-    def on_key(self, event: events.Key) -> None:
-        if event.key == "escape":
-            event.stop()
-            self.dismiss()
-
     def action_quit_kiosk(self) -> None:
         self.kiosk.quit_kiosk()
 
-    def on_tap_button_tapped(self, event: TapButton.Tapped) -> None:
+    def action_back(self) -> None:
+        self.dismiss()
+
+    @on(TapButton.Tapped, "#quit")
+    def _quit_tapped(self, event: TapButton.Tapped) -> None:
         event.stop()
-        if event.button.value == "quit":
-            self.action_quit_kiosk()
-        elif event.button.value == "sync":
-            self._sync_now()
-        else:
-            self.dismiss()
+        self.action_quit_kiosk()
+
+    @on(TapButton.Tapped, "#sync-now")
+    def _sync_tapped(self, event: TapButton.Tapped) -> None:
+        event.stop()
+        self._sync_now()
+
+    @on(TapButton.Tapped, "#organiser-back")
+    def _back_tapped(self, event: TapButton.Tapped) -> None:
+        event.stop()
+        self.action_back()
 
     @work(thread=True, exclusive=True)
     def _sync_now(self) -> None:

@@ -10,8 +10,11 @@ organiser without a keyboard can get in.
 
 from __future__ import annotations
 
-from textual import events
+from typing import ClassVar
+
+from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
@@ -22,6 +25,8 @@ from kiosk.app.widgets.tap_button import NavButton, TapButton
 
 class PinScreen(KioskModal):
     """Dismissed with True for the right PIN, False when cancelled (Escape)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", show=False)]
 
     def compose(self) -> ComposeResult:
         touch = self.kiosk.settings.touch
@@ -67,11 +72,10 @@ class PinScreen(KioskModal):
         else:
             message.update(self.t("pin.wrong", left=result.tries_left))
 
-    def on_key(self, event: events.Key) -> None:
-        if event.key == "escape":
-            event.stop()
-            self.dismiss(False)
-
-    def on_tap_button_tapped(self, event: TapButton.Tapped) -> None:
-        event.stop()
+    def action_cancel(self) -> None:
         self.dismiss(False)
+
+    @on(TapButton.Tapped, "#pin-cancel")
+    def _cancel_tapped(self, event: TapButton.Tapped) -> None:
+        event.stop()
+        self.action_cancel()
