@@ -337,7 +337,8 @@ async def _touch_kiosk(tmp_path: Path) -> None:
             assert keyboard.keyset == "text"
             assert keyboard.region.bottom <= 24
             await _type(pilot, SENTENCE, keyboard.labels)
-            assert isinstance(app.focused, Input) and app.focused.value == SENTENCE
+            field = app.focused  # a long answer's field wraps: a TextArea, not an Input
+            assert isinstance(field, TextArea) and field.text == SENTENCE
             assert keyboard.labels["next"] not in _captions(app)  # one Next: the bar's
             assert await pilot.click("#next")
             await pilot.pause()

@@ -243,12 +243,7 @@ class KioskApp(App[str]):
         if isinstance(step, QuestionStep):
             from kiosk.app.widgets.bodies import body_for
 
-            question = step.question
-            if step.widget is None and question.type == "scale" and question.style == "smileys":
-                from kiosk.app.widgets.smileys import SmileyScaleBody
-
-                return SmileyScaleBody(question, value, self.t, self.lang)
-            return body_for(question, value, self.t, self.lang, step.widget)
+            return body_for(step.question, value, self.t, self.lang, step.widget)
         raise TypeError(f"no widget for step {type(step).__name__}")
 
     def fill_followup(self, slot: FollowupSlot, survey: Any, record: dict[str, Any]) -> None:

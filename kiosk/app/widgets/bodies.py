@@ -162,6 +162,27 @@ class AnswerInput(Input):
             event.prevent_default()
 
 
+class AnswerArea(TextArea):
+    """A wrapping field for one paragraph: Enter moves on (as in :class:`AnswerInput`),
+    a pasted line break becomes a space, and keys after Enter in one burst are dropped."""
+
+    sealed = False
+
+    def _on_key(self, event: events.Key) -> None:
+        if self.sealed:
+            event.stop()
+            event.prevent_default()
+        elif event.key == "enter":
+            self.sealed = True
+            event.prevent_default()  # no new line; the question screen moves on
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        event.prevent_default()
+        if not self.sealed:
+            self.insert(" ".join(event.text.splitlines()))
+
+
 class OptionsBody(AnswerBody):
     """Answers as a list of big buttons numbered 1, 2, 3, ..."""
 
@@ -496,6 +517,35 @@ class TextAreaBody(AnswerBody):
         self.post_message(self.Submitted(self))
 
 
+class LongTextBody(TextAreaBody):
+    """A text question whose answer may run past one line: the field wraps and grows with
+    the answer, up to the space it has, instead of scrolling sideways. Enter moves on."""
+
+    def compose(self) -> ComposeResult:
+        yield AnswerArea(
+            str(self.value or ""),
+            soft_wrap=True,
+            tab_behavior="focus",
+            show_line_numbers=False,
+            id="answer-area-input",
+            classes="-paragraph",
+        )
+        yield Static(self._counter(str(self.value or "")), id="char-count", classes="hint")
+        if _touch(self):
+            yield OnScreenKeyboard("text", labels=keyboard_labels(self.t))
+
+    def _parse(self, text: str) -> AnswerValue | None:
+        return clean_text(text, self.question.max_length) or None
+
+    def show_value(self, value: AnswerValue | None) -> None:
+        self.query_one("#answer-area-input", AnswerArea).sealed = False
+        super().show_value(value)
+
+
+#: Answers longer than this many characters get a wrapping field (LongTextBody).
+ONE_LINE_CHARACTERS = 60
+
+
 def _touch(body: AnswerBody) -> bool:
     """Whether the kiosk runs with ``--touch``: text and number fields get a keyboard."""
     settings = getattr(body.app, "settings", None)
@@ -529,5 +579,14 @@ def body_for(
     lang: str,
     widget: str | None = None,
 ) -> AnswerBody:
-    """The answer area for a question of any type, or the ``widget`` a step asks for."""
+    """The answer area for a question of any type, or the ``widget`` a step asks for.
+
+    Smiley scales get faces, and text questions whose answer may be long a wrapping field.
+    """
+    if widget is None and question.type == "scale" and question.style == "smileys":
+        from kiosk.app.widgets.smileys import SmileyScaleBody
+
+        return SmileyScaleBody(question, value, t, lang)
+    if widget is None and question.type == "text" and question.max_length > ONE_LINE_CHARACTERS:
+        return LongTextBody(question, value, t, lang)
     return BODIES[widget or question.type](question, value, t, lang)
