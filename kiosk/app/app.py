@@ -250,7 +250,7 @@ class KioskApp(App[None]):
             from kiosk.app.idea_flow import idea_flow
 
             return idea_flow(survey, self.t)
-        return survey_flow(survey)
+        return survey_flow(survey, t=self.t)
 
     async def on_question_screen_finished(self, message: QuestionScreen.Finished) -> None:
         visit = self._visit_screen()

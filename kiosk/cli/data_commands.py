@@ -48,7 +48,9 @@ def survey_question_orders(files: Iterable[Path]) -> dict[str, list[str]]:
             survey = load_survey(path)
         except SurveyError:
             continue
-        orders[survey.id] = [q.id for q in survey.all_questions() if q.type != "info"]
+        # info screens have no answer; a contact step's are kept apart from the answers
+        answered = [q for q in survey.all_questions() if q.type not in ("info", "contact")]
+        orders[survey.id] = [q.id for q in answered]
     return orders
 
 

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from kiosk.survey.checks import cross_checks
+from kiosk.survey.checks import cross_checks, warning_checks
 from kiosk.survey.model import LANG_PATTERN, QUESTION_TYPES, Survey
 
 FieldPath = tuple[str | int, ...]
@@ -43,6 +43,8 @@ class Report:
     file: str
     survey: Survey | None = None
     problems: list[Problem] = field(default_factory=list)
+    #: What is allowed but probably not meant; never makes the file invalid.
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -60,6 +62,8 @@ class Report:
             parts.append(f"idea cards with {len(s.ideas.themes)} themes")
         if s.followup:
             parts.append("follow-up QR code")
+        if any(q.type == "contact" for q in s.questions):
+            parts.append("contact step")
         return f"{self.file}: ok: {s.id} v{s.version}, " + ", ".join(parts)
 
 
@@ -153,6 +157,7 @@ def validate_text(text: str, name: str = "<survey>") -> Report:
         )
     report.problems.extend(located(path, message) for path, message in cross_checks(data))
     report.problems.sort(key=lambda p: p.line)
+    report.warnings.extend(located(path, message) for path, message in warning_checks(data))
     if not report.problems:
         report.survey = survey
     return report

@@ -224,6 +224,20 @@ class InfoScreen(QuestionBase):
     required: Literal[False] = False
 
 
+class ContactQuestion(QuestionBase):
+    """Asks whether the visitor may be contacted; after a yes, their name and e-mail or phone.
+
+    What they give is stored apart from the answers (like an idea card's contact): never
+    synced, exported only with ``--include-contact``. The visitor always answers yes or no.
+    """
+
+    type: Literal["contact"]
+    help: LocalizedText = Field(
+        description="Plain-language consent text: what is kept, why, and for how long."
+    )
+    required: Literal[False] = False
+
+
 Question = Annotated[
     SingleChoiceQuestion
     | MultipleChoiceQuestion
@@ -231,7 +245,8 @@ Question = Annotated[
     | YesNoQuestion
     | TextQuestion
     | NumberQuestion
-    | InfoScreen,
+    | InfoScreen
+    | ContactQuestion,
     Field(discriminator="type"),
 ]
 
@@ -243,6 +258,7 @@ QUESTION_TYPES = (
     "text",
     "number",
     "info",
+    "contact",
 )
 
 
