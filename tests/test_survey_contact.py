@@ -129,7 +129,7 @@ async def test_yes_then_contact_is_stored_apart_and_exported_only_when_asked(
         await keys(pilot, "1", "1")  # start, then Ja to joining
         assert step_id(app) == SURVEY_CONSENT
         assert "i et år" in screen_text(app, "#question-help")
-        assert screen_text(app, "#progress") == "Spørgsmål 2 af 3"
+        assert screen_text(app, "#progress") == "Spørgsmål 2 af 5"
         await keys(pilot, "1")  # Ja, kontakt mig
         assert step_id(app) == NAME
         assert screen_text(app, "#progress") == "Spørgsmål 3 af 5"

@@ -286,7 +286,13 @@ class Followup(Strict):
     """The follow-up link shown as a QR code; ``{ref}`` is replaced by the record's code."""
 
     url: str = Field(pattern=r"^https?://\S+$")
-    text: LocalizedText
+    text: LocalizedText = Field(
+        description="Beside the code after a survey (and after an idea card without idea_text)."
+    )
+    idea_text: LocalizedText | None = Field(
+        default=None,
+        description="Beside the code after an idea card, for example 'Scan to follow your idea'.",
+    )
 
 
 class Survey(Strict):
