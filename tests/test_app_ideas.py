@@ -403,7 +403,7 @@ async def test_idea_on_the_bundled_survey_thanks_with_a_code_of_its_ref(
         pilot,
         store,
     ):
-        await keys(pilot, "2", "4")  # Del en idé; Vi gør det nemt
+        await keys(pilot, "2", "4")  # Del en idé; Kultur
         await type_text(pilot, "Skilte på flere sprog")
         await keys(pilot, "enter", "tab", "enter")
         while question_screen(app).flow.current.id != CONSENT:
@@ -411,7 +411,7 @@ async def test_idea_on_the_bundled_survey_thanks_with_a_code_of_its_ref(
         await keys(pilot, "2")
         await wait_for(pilot, lambda: isinstance(app.screen, ThanksScreen))
         (record,) = store.records()
-        assert record["idea"]["theme"] == "goer-det-nemt" and record["ref"].startswith("GM-")
+        assert record["idea"]["theme"] == "kultur" and record["ref"].startswith("GM-")
         survey = app.surveys[0]
         url = followup_url(survey.followup.url, record["ref"])
         await wait_for(pilot, lambda: decode_screen(app) == [url])

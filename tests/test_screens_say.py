@@ -264,6 +264,14 @@ async def test_the_idle_prompt_counts_down(tmp_path: Path) -> None:
         assert isinstance(app.screen, QuestionScreen)
 
 
+async def test_a_long_grace_counts_down_in_minutes(tmp_path: Path) -> None:
+    async with running(tmp_path, idle_grace=600.0, lang="en") as (app, pilot, _store):
+        await keys(pilot, "1")
+        app.idle_timeout = 0.1
+        await wait_for(pilot, lambda: isinstance(app.screen, StillThereScreen))
+        assert screen_text(app, "#countdown") == "The kiosk starts over in 10 min."
+
+
 def screen_text_or(app: KioskApp, selector: str) -> str:
     """The text of a widget on the current screen, or "" once that screen has gone."""
     found = app.screen.query(selector)

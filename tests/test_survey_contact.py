@@ -287,6 +287,12 @@ def test_contact_question_rules() -> None:
     )
     (problem,) = validate_text(looking, "x.yaml").problems
     assert "kept apart from the answers" in problem.message
+    required = SURVEY.replace("    type: contact\n", "    type: contact\n    required: true\n")
+    (problem,) = validate_text(required, "x.yaml").problems
+    assert str(problem) == (
+        "x.yaml:13: questions[1].required: a visitor may always say no to being contacted, "
+        "so it cannot be required"
+    )
     (help_line,) = [line for line in SURVEY.splitlines(True) if "Vi gemmer" in line]
     no_help = SURVEY.replace(help_line, "")
     (problem,) = validate_text(no_help, "x.yaml").problems

@@ -656,7 +656,7 @@ def test_cli_valid_files_exit_0_with_one_line_each() -> None:
     assert result.stderr == ""
     assert lines[0].endswith(
         "gentofte-moedes v1, 9 questions, languages da, en, "
-        "idea cards with 6 themes, follow-up QR code, contact step"
+        "idea cards with 7 themes, follow-up QR code, contact step"
     )
 
 

@@ -495,6 +495,9 @@ def _message(err: dict[str, Any], data: Any = None, path: FieldPath = ()) -> str
         return "must be true or false"
     if kind == "literal_error":
         if last == "required":
+            question = _value_at(data, path[:-1])
+            if isinstance(question, dict) and question.get("type") == "contact":
+                return "a visitor may always say no to being contacted, so it cannot be required"
             return "an info screen has no answer, so it cannot be required"
         return f"must be {ctx.get('expected', 'one of the allowed values')}"
     if kind in ("string_type", "str_type"):

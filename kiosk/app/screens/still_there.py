@@ -32,8 +32,11 @@ class StillThereScreen(KioskModal):
             yield NavButton(self.t("idle.continue"), value=True, id="still-here")
 
     def _countdown_text(self) -> str:
-        """Whole seconds left before the kiosk starts over, never below 1 while shown."""
+        """Time left before the kiosk starts over: whole seconds in the last minute (never
+        below 1 while shown), whole minutes before that (a long grace set by an organiser)."""
         left = max(1, math.ceil(self.grace - (time.monotonic() - self._opened)))
+        if left > 60:
+            return self.t("idle.countdown_minutes", minutes=math.ceil(left / 60))
         return self.t("idle.countdown", seconds=left)
 
     def _tick(self) -> None:
