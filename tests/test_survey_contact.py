@@ -287,6 +287,12 @@ def test_contact_question_rules() -> None:
     )
     (problem,) = validate_text(looking, "x.yaml").problems
     assert "kept apart from the answers" in problem.message
+    in_card = SURVEY + (
+        "ideas:\n  prompt: Din idé\n  themes: [{id: andet, text: Andet}]\n  questions:\n"
+        "    - {id: kort, type: contact, text: Kontakt, help: Vi gemmer det}\n"
+    )
+    (problem,) = validate_text(in_card, "x.yaml").problems
+    assert problem.path == "ideas.questions[0].type" and "allow_contact" in problem.message
     required = SURVEY.replace("    type: contact\n", "    type: contact\n    required: true\n")
     (problem,) = validate_text(required, "x.yaml").problems
     assert str(problem) == (
