@@ -191,7 +191,7 @@ async def test_whole_card_by_keyboard_with_contact(tmp_path: Path) -> None:
         assert welcome == ["1  Idéer til byen", "2  Del en idé"]
         await keys(pilot, "2")
         assert step_id(app) == THEME
-        assert screen_text(app, "#progress") == "Idé: trin 1 af 5"
+        assert screen_text(app, "#progress") == "Idé: trin 1 af 7"
         await keys(pilot, "2")  # trafik, and on
         await type_text(pilot, "Cykelsti ved søen")
         await keys(pilot, "enter")
@@ -215,7 +215,7 @@ async def test_whole_card_by_keyboard_with_contact(tmp_path: Path) -> None:
         await type_text(pilot, "gentofte.dk")
         await keys(pilot, "enter")
         assert isinstance(app.screen, ThanksScreen)
-        assert screen_text(app, "#thanks-title") == "Tak for din idé!"
+        assert screen_text(app, "#thanks-title") == "Din idé er gemt"
 
     (record,), contacts = stored(tmp_path)
     RecordModel.model_validate(public_view(record))
@@ -358,7 +358,7 @@ async def test_without_followup_the_reference_is_shown_alone(tmp_path: Path) -> 
         await keys(pilot, "enter", "tab", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ThanksScreen))
         (record,) = store.records()
-        assert screen_text(app, "#ref-only") == f"Dit referencenummer: {record['ref']}"
+        assert screen_text(app, "#ref-only") == f"Din referencekode: {record['ref']}"
 
 
 async def test_touch_keyboard_types_a_description_and_moves_on(tmp_path: Path) -> None:
@@ -406,7 +406,7 @@ async def test_idea_on_the_bundled_survey_thanks_with_a_code_of_its_ref(
         pilot,
         store,
     ):
-        await keys(pilot, "2", "4")  # Del en idé; Vi gør det nemt
+        await keys(pilot, "2", "4")  # Del en idé; Kultur
         await type_text(pilot, "Skilte på flere sprog")
         await keys(pilot, "enter", "tab", "enter")
         while question_screen(app).flow.current.id != CONSENT:
@@ -414,7 +414,7 @@ async def test_idea_on_the_bundled_survey_thanks_with_a_code_of_its_ref(
         await keys(pilot, "2")
         await wait_for(pilot, lambda: isinstance(app.screen, ThanksScreen))
         (record,) = store.records()
-        assert record["idea"]["theme"] == "goer-det-nemt" and record["ref"].startswith("GM-")
+        assert record["idea"]["theme"] == "kultur" and record["ref"].startswith("GM-")
         survey = app.surveys[0]
         url = followup_url(survey.followup.url, record["ref"])
         await wait_for(pilot, lambda: decode_screen(app) == [url])

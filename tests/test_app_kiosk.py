@@ -112,7 +112,7 @@ async def test_pin_prompt_wrong_then_right_then_quit(tmp_path: Path, pin_hash: s
         assert "Forkert PIN-kode. 4 forsøg tilbage." in screen_text(app, "#pin-message")
         await keys(pilot, *PIN, "enter")
         assert isinstance(app.screen, OrganiserScreen)
-        assert "Sync er ikke sat op." in screen_text(app, "#sync-status")
+        assert "Synkronisering er ikke sat op." in screen_text(app, "#sync-status")
         await keys(pilot, "q")
         await wait_for(pilot, lambda: not app.is_running)
 
@@ -168,8 +168,13 @@ async def test_organiser_counts(tmp_path: Path) -> None:
         await keys(pilot, "space", "ctrl+o")
         counts = screen_text(app, "#counts")
         assert "Besvarelser i dag: 1" in counts
-        assert "all-types (svar): 1 færdige, 0 delvise" in counts
-        assert "Lageret er i orden." in screen_text(app, "#health")
+        assert "Alle typer (svar): 1 færdige, 0 delvise, 0 for hurtige" in counts
+        assert "all-types" not in counts  # the survey's title, never its id
+        health = screen_text(app, "#health")
+        assert health.startswith("Lager: 1 besvarelse, 0 venter") or health.startswith(
+            "Lager: 1 besvarelse, 1 venter"
+        )
+        assert "Lageret er i orden." in health
 
 
 async def test_disk_full_shows_a_calm_apology_and_the_organiser_sees_it(

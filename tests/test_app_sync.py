@@ -39,8 +39,9 @@ async def test_saved_record_reaches_the_collector_and_the_organiser_sees_sync(
         await keys(pilot, "space", "ctrl+o")
         assert isinstance(app.screen, OrganiserScreen)
         await pilot.click("#sync-now")
-        await wait_for(pilot, lambda: "Sync: 0 venter" in screen_text(app, "#sync-status"))
-        assert "fejl: ingen" in screen_text(app, "#sync-status")
+        synced = "Synkronisering: 0 venter"
+        await wait_for(pilot, lambda: synced in screen_text(app, "#sync-status"))
+        assert "Fejl: ingen" in screen_text(app, "#sync-status")
 
 
 async def test_sync_without_a_token_file_says_why_on_the_organiser_screen(
@@ -50,4 +51,4 @@ async def test_sync_without_a_token_file_says_why_on_the_organiser_screen(
     async with running(tmp_path, sync=sync) as (app, pilot, _store):
         await keys(pilot, "ctrl+o")
         text = screen_text(app, "#sync-status")
-        assert "Sync kunne ikke starte" in text and "missing-token" in text
+        assert "Synkroniseringen kunne ikke starte" in text and "missing-token" in text

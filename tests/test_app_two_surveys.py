@@ -68,7 +68,7 @@ async def test_each_survey_has_its_start_button_and_digit(tmp_path: Path) -> Non
             await keys(pilot, "escape")
             await keys(pilot, "ctrl+o")  # demo mode: counts per survey
             assert isinstance(app.screen, OrganiserScreen)
-            assert "second (svar): 1 færdige" in screen_text(app, "#counts")
+            assert "Trafik (svar): 1 færdige" in screen_text(app, "#counts")
         (record,) = store.records()
         assert record["survey_id"] == "second" and record["answers"] == {"bike": False}
     finally:

@@ -83,7 +83,7 @@ def test_kiosk_run_in_tmux_saves_the_answers(tmp_path: Path) -> None:
         terminal.keys("1")
         terminal.wait_for("Velkommen til prøven")
         terminal.keys("Enter")
-        terminal.wait_for("Spørgsmål 1 af 6")
+        terminal.wait_for("Spørgsmål 1 af 7")
         terminal.keys("2")
         terminal.wait_for("0 af 2 valgt")
         terminal.keys("1", "3")

@@ -110,7 +110,7 @@ def stored_ref(store: RecordStore, make_record) -> str:
     """A reference code made the way the app makes it, and saved on a real idea record."""
     survey = load_survey(BUNDLED_SURVEY)
     ref = new_ref(default_prefix(survey.id, survey.ref_prefix), store.has_ref)
-    store.save(make_record(kind="idea", ref=ref, idea={"theme": "bygger-bro", "title": "Tage"}))
+    store.save(make_record(kind="idea", ref=ref, idea={"theme": "trafik", "title": "Tage"}))
     assert store.has_ref(ref)
     return ref
 

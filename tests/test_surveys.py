@@ -81,16 +81,16 @@ def test_gentofte_has_a_smiley_scale_and_a_conditional_question(gentofte: Survey
     assert committee.show_if.values() == [True]
 
 
-def test_gentofte_idea_themes_are_the_six_principles(gentofte: Survey) -> None:
+def test_gentofte_idea_themes_are_its_topics_plus_other(gentofte: Survey) -> None:
+    """An idea is filed by what it is about ("flere bænke ved søen": Trafik og byrum); the
+    six principles of "Vi skaber sammen" say how the municipality works: the intro has them."""
     assert gentofte.ideas is not None
-    assert [theme.id for theme in gentofte.ideas.themes] == [
-        "lytter-foerst",
-        "bygger-bro",
-        "skaber-fremdrift",
-        "goer-det-nemt",
-        "fastholder-virkelyst",
-        "tydelige-rammer",
-    ]
+    topics = [(c.id, c.text) for c in gentofte.question("emner").choices]
+    themes = [(theme.id, theme.text) for theme in gentofte.ideas.themes]
+    assert themes[:-1] == topics
+    assert themes[-1] == ("andet", {"da": "Andet", "en": "Something else"})
+    assert "vi lytter først" in gentofte.intro["da"]
+    assert "tydelige rammer" in gentofte.intro["da"]
 
 
 def test_gentofte_contact_consent_and_followup(gentofte: Survey) -> None:

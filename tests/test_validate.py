@@ -209,7 +209,7 @@ def test_unknown_question_type_without_hint_lists_the_types(in_tmp: Path) -> Non
     text = survey("  - {id: a, type: dropdown, text: A}\n")
     assert problems(text) == [
         "x.yaml:8: questions[0].type: unknown question type 'dropdown'; the types are "
-        "single_choice, multiple_choice, scale, yes_no, text, number, info"
+        "single_choice, multiple_choice, scale, yes_no, text, number, info, contact"
     ]
 
 
@@ -217,7 +217,7 @@ def test_question_without_type(in_tmp: Path) -> None:
     text = survey("  - {id: a, text: A}\n")
     assert problems(text) == [
         "x.yaml:8: questions[0]: every question needs a 'type': one of "
-        "single_choice, multiple_choice, scale, yes_no, text, number, info"
+        "single_choice, multiple_choice, scale, yes_no, text, number, info, contact"
     ]
 
 
@@ -664,8 +664,8 @@ def test_cli_valid_files_exit_0_with_one_line_each() -> None:
         assert line.startswith(f"{name}: ok: ")
     assert result.stderr == ""
     assert lines[0].endswith(
-        "gentofte-moedes v1, 8 questions, languages da, en, "
-        "idea cards with 6 themes, follow-up QR code"
+        "gentofte-moedes v1, 9 questions, languages da, en, "
+        "idea cards with 7 themes, follow-up QR code, contact step"
     )
 
 
@@ -678,7 +678,7 @@ def test_cli_exits_1_when_any_file_is_invalid(in_tmp: Path) -> None:
     assert ok_line.startswith(f"{GENTOFTE}: ok: gentofte-moedes v1")
     assert result.stderr.splitlines() == [
         "bad.yaml:8: questions[0].type: unknown question type 'dropdown'; the types are "
-        "single_choice, multiple_choice, scale, yes_no, text, number, info",
+        "single_choice, multiple_choice, scale, yes_no, text, number, info, contact",
         "bad.yaml: 1 problem",
         "missing.yaml:1: no such file",
         "missing.yaml: 1 problem",

@@ -261,8 +261,14 @@ class KioskApp(App[str]):
             label = self.t("idea.ref")
             slot.show(Static(f"{label}: {ref}", id="ref-only", markup=False))
             return
-        caption = localize(survey.followup.text, self.lang, survey.default_language)
-        slot.show(FollowupCode(followup_url(survey.followup.url, ref), ref, caption))
+        followup = survey.followup
+        text = followup.text
+        if record.get("kind") == "idea" and followup.idea_text is not None:
+            text = followup.idea_text
+        caption = localize(text, self.lang, survey.default_language)
+        url = followup_url(followup.url, ref)
+        labels = {"ref_label": self.t("idea.ref"), "go_to": self.t("thanks.go_to")}
+        slot.show(FollowupCode(url, ref, caption, **labels))
 
     def new_ref(self, survey: Any) -> str:
         """A reference code unique in the store, with the survey's prefix."""
@@ -299,7 +305,7 @@ class KioskApp(App[str]):
             from kiosk.app.idea_flow import idea_flow
 
             return idea_flow(survey, self.t)
-        return survey_flow(survey)
+        return survey_flow(survey, t=self.t)
 
     async def on_question_screen_finished(self, message: QuestionScreen.Finished) -> None:
         visit = self._visit_screen()

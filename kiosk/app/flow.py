@@ -275,6 +275,12 @@ class VisitFlow:
         return None
 
 
-def survey_flow(survey: Any, clock: Callable[[], float] = time.monotonic) -> VisitFlow:
-    """A visitor's flow through a survey's questions."""
+def survey_flow(
+    survey: Any, clock: Callable[[], float] = time.monotonic, t: Any = None
+) -> VisitFlow:
+    """A visitor's flow through a survey's questions (``t``: the visitor's translations)."""
+    if any(q.type == "contact" for q in survey.questions):
+        from kiosk.app.contact import survey_contact_flow
+
+        return survey_contact_flow(survey, t, clock)
     return VisitFlow([QuestionStep(q) for q in survey.questions], kind="response", clock=clock)

@@ -63,7 +63,8 @@ def load_valid_surveys(files: Iterable[Path]) -> list[Any]:
 def survey_question_orders(files: Iterable[Path]) -> dict[str, list[str]]:
     """Question ids in survey order, by survey id, from the survey files that are valid."""
     return {
-        survey.id: [q.id for q in survey.all_questions() if q.type != "info"]
+        # info screens have no answer; a contact step's are kept apart from the answers
+        survey.id: [q.id for q in survey.all_questions() if q.type not in ("info", "contact")]
         for survey in load_valid_surveys(files)
     }
 

@@ -12,7 +12,8 @@ import click
 def validate(files: tuple[str, ...]) -> None:
     """Check survey files and report every problem, each as FILE:LINE: field: what is wrong.
 
-    Exits 0 when every file is valid, 1 otherwise.
+    Exits 0 when every file is valid, 1 otherwise. Warnings (FILE:LINE: field: warning:
+    ...) point at what is allowed but probably not meant; they do not change the exit code.
 
     \b
     Example:
@@ -23,6 +24,11 @@ def validate(files: tuple[str, ...]) -> None:
     failed = 0
     for name in files:
         report = validate_file(name)
+        for warning in report.warnings:
+            where = f"{warning.path}: " if warning.path else ""
+            click.echo(
+                f"{warning.file}:{warning.line}: {where}warning: {warning.message}", err=True
+            )
         if report.ok:
             click.echo(report.summary())
             continue

@@ -6,6 +6,7 @@ other parts of the file are broken: an organiser sees every problem at once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,6 +25,7 @@ def cross_checks(data: Any) -> Iterator[Problem]:
     questions = data.get("questions")
     if isinstance(questions, list):
         yield from _check_question_list(questions, ("questions",))
+        yield from _one_contact_step(questions)
     ideas = data.get("ideas")
     if isinstance(ideas, dict):
         yield from _duplicate_ids(ideas.get("themes"), ("ideas", "themes"), "theme")
@@ -34,6 +36,13 @@ def cross_checks(data: Any) -> Iterator[Problem]:
             )
         if isinstance(ideas.get("questions"), list):
             yield from _check_question_list(ideas["questions"], ("ideas", "questions"))
+            for index, question in enumerate(ideas["questions"]):
+                if isinstance(question, dict) and question.get("type") == "contact":
+                    yield (
+                        ("ideas", "questions", index, "type"),
+                        "an idea card asks for contact with 'allow_contact: true', "
+                        "not with a contact question",
+                    )
             if isinstance(questions, list):
                 yield from _shared_ids(questions, ideas["questions"])
     followup = data.get("followup")
@@ -208,7 +217,87 @@ def _impossible_value(question: dict[str, Any], value: Any) -> str | None:
             return "its answer is a text"
     elif kind == "info":
         return "an info screen has no answer"
+    elif kind == "contact":
+        return "a contact step's name and e-mail or phone are kept apart from the answers"
     return None
+
+
+def _one_contact_step(questions: list[Any]) -> Iterator[Problem]:
+    """A record has one contact: a second contact question would overwrite the first."""
+    first: int | None = None
+    for index, question in enumerate(questions):
+        if not isinstance(question, dict) or question.get("type") != "contact":
+            continue
+        if first is None:
+            first = index
+        else:
+            yield (
+                ("questions", index, "type"),
+                f"a survey has at most one contact question (the first is questions[{first}])",
+            )
+
+
+#: Words of a question that asks for an e-mail address or a phone number.
+_ASKS_FOR_CONTACT = re.compile(
+    r"e-?mail|mailadresse|telefon|\btlf|mobilnummer|\bmobil\b|\bphone|\bmobile\b",
+    re.IGNORECASE,
+)
+#: "Skip any question" / "spring alle spørgsmål over", in Danish or English.
+_SKIP = re.compile(r"\bspring\w*\b.*\bover\b|\bskip", re.IGNORECASE | re.DOTALL)
+_EVERY = re.compile(r"\b(alle|ethvert|enhver|hvert|any|every|all)\b", re.IGNORECASE)
+
+
+def warning_checks(data: Any) -> Iterator[Problem]:
+    """Yield ``(path, message)`` for what is allowed but probably not meant.
+
+    ``kiosk validate`` prints these as warnings; they never make a file invalid.
+    """
+    if not isinstance(data, dict):
+        return
+    lists: list[tuple[Path, Any]] = [(("questions",), data.get("questions"))]
+    ideas = data.get("ideas")
+    if isinstance(ideas, dict):
+        lists.append((("ideas", "questions"), ideas.get("questions")))
+    for where, questions in lists:
+        if not isinstance(questions, list):
+            continue
+        for index, question in enumerate(questions):
+            if not isinstance(question, dict):
+                continue
+            kind = question.get("type")
+            if kind == "text" and _says(question, _ASKS_FOR_CONTACT):
+                yield (
+                    (*where, index, "text"),
+                    "this looks like it asks for an e-mail or phone number: answers are "
+                    "synced and exported to everyone; use a question of type 'contact', "
+                    "which keeps them apart and asks for consent",
+                )
+            if kind == "info" and _says(question, _SKIP, _EVERY):
+                later = [
+                    q.get("id")
+                    for q in questions[index + 1 :]
+                    if isinstance(q, dict) and q.get("required") is True
+                ]
+                if later:
+                    yield (
+                        (*where, index, "help" if "help" in question else "text"),
+                        f"says every question may be skipped, but {later[0]!r} after it "
+                        "is required: change the text, or make the question optional",
+                    )
+
+
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [v for v in value.values() if isinstance(v, str)]
+    return []
+
+
+def _says(question: dict[str, Any], *patterns: re.Pattern[str]) -> bool:
+    """Whether one of the question's texts (any language) matches every pattern."""
+    texts = _texts(question.get("text")) + _texts(question.get("help"))
+    return any(all(p.search(text) for p in patterns) for text in texts)
 
 
 def _is_int(value: Any) -> bool:

@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from kiosk.sanitize import forbidden_character
-from kiosk.survey.checks import cross_checks
+from kiosk.survey.checks import cross_checks, warning_checks
 from kiosk.survey.model import LANG_PATTERN, QUESTION_TYPES, Survey
 
 FieldPath = tuple[str | int, ...]
@@ -44,6 +44,8 @@ class Report:
     file: str
     survey: Survey | None = None
     problems: list[Problem] = field(default_factory=list)
+    #: What is allowed but probably not meant; never makes the file invalid.
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -61,6 +63,8 @@ class Report:
             parts.append(f"idea cards with {len(s.ideas.themes)} themes")
         if s.followup:
             parts.append("follow-up QR code")
+        if any(q.type == "contact" for q in s.questions):
+            parts.append("contact step")
         return f"{self.file}: ok: {s.id} v{s.version}, " + ", ".join(parts)
 
 
@@ -161,6 +165,7 @@ def validate_text(text: str, name: str = "<survey>") -> Report:
         )
     report.problems.extend(located(path, message) for path, message in cross_checks(data))
     report.problems.sort(key=lambda p: p.line)
+    report.warnings.extend(located(path, message) for path, message in warning_checks(data))
     if not report.problems:
         report.survey = survey
     return report
@@ -552,6 +557,9 @@ def _message(err: dict[str, Any], data: Any = None, path: FieldPath = ()) -> str
         return "must be true or false"
     if kind == "literal_error":
         if last == "required":
+            question = _value_at(data, path[:-1])
+            if isinstance(question, dict) and question.get("type") == "contact":
+                return "a visitor may always say no to being contacted, so it cannot be required"
             return "an info screen has no answer, so it cannot be required"
         return f"must be {ctx.get('expected', 'one of the allowed values')}"
     if kind in ("string_type", "str_type"):

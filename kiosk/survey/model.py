@@ -227,6 +227,20 @@ class InfoScreen(QuestionBase):
     required: Literal[False] = False
 
 
+class ContactQuestion(QuestionBase):
+    """Asks whether the visitor may be contacted; after a yes, their name and e-mail or phone.
+
+    What they give is stored apart from the answers (like an idea card's contact): never
+    synced, exported only with ``--include-contact``. The visitor always answers yes or no.
+    """
+
+    type: Literal["contact"]
+    help: LocalizedText = Field(
+        description="Plain-language consent text: what is kept, why, and for how long."
+    )
+    required: Literal[False] = False
+
+
 Question = Annotated[
     SingleChoiceQuestion
     | MultipleChoiceQuestion
@@ -234,7 +248,8 @@ Question = Annotated[
     | YesNoQuestion
     | TextQuestion
     | NumberQuestion
-    | InfoScreen,
+    | InfoScreen
+    | ContactQuestion,
     Field(discriminator="type"),
 ]
 
@@ -246,6 +261,7 @@ QUESTION_TYPES = (
     "text",
     "number",
     "info",
+    "contact",
 )
 
 
@@ -273,7 +289,13 @@ class Followup(Strict):
     """The follow-up link shown as a QR code; ``{ref}`` is replaced by the record's code."""
 
     url: str = Field(pattern=r"^https?://\S+$")
-    text: LocalizedText
+    text: LocalizedText = Field(
+        description="Beside the code after a survey (and after an idea card without idea_text)."
+    )
+    idea_text: LocalizedText | None = Field(
+        default=None,
+        description="Beside the code after an idea card, for example 'Scan to follow your idea'.",
+    )
 
 
 class Survey(Strict):

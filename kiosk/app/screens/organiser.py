@@ -16,6 +16,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
 from kiosk.app.screens.base import KioskScreen
+from kiosk.app.text import localize
 from kiosk.app.widgets.tap_button import NavButton, TapButton
 
 
@@ -56,11 +57,13 @@ class OrganiserScreen(KioskScreen):
         store = kiosk.store
         lines = [self.t("organiser.today", count=self._today_count())]
         counts = store.counts()
+        titles = {s.id: localize(s.title, kiosk.lang) for s in kiosk.surveys}
         for (survey_id, kind), c in sorted(counts.items()):
             lines.append(
                 self.t(
                     "organiser.survey_line",
-                    survey=survey_id,
+                    # the title the organiser wrote; the id only for a survey not loaded here
+                    survey=titles.get(survey_id, survey_id),
                     kind=self.t(f"organiser.kind_{kind}"),
                     completed=c.completed,
                     partial=c.partial,
@@ -75,7 +78,7 @@ class OrganiserScreen(KioskScreen):
         health_lines = [
             self.t(
                 "organiser.health",
-                records=health.records,
+                records=self._records(health.records),
                 pending=health.pending,
                 size=health.log_bytes // 1024,
                 directory=health.directory,
@@ -90,6 +93,12 @@ class OrganiserScreen(KioskScreen):
             health_lines.append(self.t("organiser.health_ok"))
         self.query_one("#health", Static).update("\n".join(health_lines))
         self.query_one("#sync-status", Static).update(self._sync_text())
+
+    def _records(self, count: int) -> str:
+        """ "1 besvarelse", "2 besvarelser": Danish has a singular too."""
+        if count == 1:
+            return self.t("organiser.records_one")
+        return self.t("organiser.records_many", count=count)
 
     def _today_count(self) -> int:
         today = date.today()

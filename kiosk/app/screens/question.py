@@ -16,6 +16,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from kiosk.app.flow import QuestionStep, VisitFlow
+from kiosk.app.progress import visit_progress
 from kiosk.app.screens.base import KioskScreen
 from kiosk.app.text import localize
 from kiosk.app.widgets.bodies import AnswerBody, Picked
@@ -79,6 +80,8 @@ class QuestionScreen(KioskScreen):
     def compose(self) -> ComposeResult:
         with Horizontal(id="top-bar"):
             yield Static("", id="corner")
+            title = localize(self.survey.title, self.kiosk.lang)
+            yield Static(title, id="survey-title", markup=False)
             yield Static("", id="progress")
         with VerticalScroll(id="question-area"):
             yield Static("", id="question-text", markup=False)
@@ -107,7 +110,7 @@ class QuestionScreen(KioskScreen):
         flow, lang = self.flow, self.kiosk.lang
         step = flow.current
         question = step.question if isinstance(step, QuestionStep) else step
-        number, total = flow.progress()
+        number, total = visit_progress(flow)
         body = self._bodies.get(id(step))
         with self.app.batch_update():
             progress_key = "idea.progress" if flow.kind == "idea" else "question.progress"

@@ -7,10 +7,11 @@ kiosk's own after the idle time, so the next visitor does not find it switched.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
@@ -27,6 +28,12 @@ class StartOption:
     kind: Literal["response", "idea"]
     survey_index: int
     label: str
+
+
+class LanguageButton(TapButton):
+    """A language switch: Enter presses it as Space does (it is not an answer to a question)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("space,enter", "tap", show=False)]
 
 
 class WelcomeScreen(KioskScreen):
@@ -49,18 +56,29 @@ class WelcomeScreen(KioskScreen):
         with Horizontal(id="top-bar"):
             yield Static("", id="corner")
             yield Static(self.t("welcome.demo") if kiosk.demo else "", id="demo-badge")
+        several = len(kiosk.surveys) > 1
         with VerticalScroll(id="welcome-body"):
-            yield Static(localize(survey.title, lang), id="title", markup=False)
-            yield Static(localize(survey.intro, lang), id="intro", markup=False)
+            if several:  # each survey's own title and intro are at its button
+                yield Static(self.t("welcome.choose"), id="title", markup=False)
+            else:
+                yield Static(localize(survey.title, lang), id="title", markup=False)
+                yield Static(localize(survey.intro, lang), id="intro", markup=False)
             with Vertical(id="start-buttons"):
                 for number, option in enumerate(self.options(), start=1):
-                    yield NavButton(f"{number}  {option.label}", value=option, classes="start")
+                    intro = ""
+                    if several and option.kind == "response":
+                        intro = localize(kiosk.surveys[option.survey_index].intro, lang)
+                    classes = "start -with-intro" if intro else "start"
+                    yield NavButton(f"{number}  {option.label}", value=option, classes=classes)
+                    if intro:
+                        yield Static(intro, classes="start-intro", markup=False)
             yield Static(self.t("welcome.hint"), id="welcome-hint", classes="hint")
         with Horizontal(id="languages"):
             yield Static(self.t("language.switch") + ":", classes="label")
             for other in kiosk.languages():
                 if other != lang:
-                    yield TapButton(kiosk.t.language_name(other), value=other, classes="lang")
+                    name = kiosk.t.language_name(other)
+                    yield LanguageButton(name, value=other, classes="lang")
 
     def options(self) -> list[StartOption]:
         return self.kiosk.start_options()

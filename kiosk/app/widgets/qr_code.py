@@ -59,6 +59,9 @@ class QRImage(Widget):
 class FollowupCode(Widget):
     """QR code of ``url`` with ``ref`` in large type beside it and ``caption`` under the ref.
 
+    ``ref_label`` names the code above it ("Din referencekode"); ``go_to`` leads the URL
+    when the URL must stand instead of the code ("Gå til").
+
     Give it the space it may use (it fills its parent's free space by default: ``1fr``);
     it decides on every resize whether the code fits beside the text, else shows ``url``.
     """
@@ -111,6 +114,8 @@ class FollowupCode(Widget):
         ref: str,
         caption: str,
         *,
+        ref_label: str = "",
+        go_to: str = "",
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
@@ -118,6 +123,8 @@ class FollowupCode(Widget):
         self.url = url
         self.ref = ref
         self.caption = caption
+        self.ref_label = ref_label
+        self.go_to = go_to
         try:
             self.matrix: list[list[bool]] | None = qr_matrix(url)
         except QRDataTooLong:
@@ -135,9 +142,12 @@ class FollowupCode(Widget):
             if self.matrix is not None:
                 yield QRImage(self.matrix)
             with Vertical(classes="followup-side"):
-                yield Label(self.ref, classes="followup-ref")
-                yield Static(self.caption, classes="followup-caption")
-                yield Static(self.url, classes="followup-url")
+                if self.ref_label:
+                    yield Static(self.ref_label, classes="followup-ref-label", markup=False)
+                yield Label(self.ref, classes="followup-ref", markup=False)
+                yield Static(self.caption, classes="followup-caption", markup=False)
+                url = f"{self.go_to} {self.url}" if self.go_to else self.url
+                yield Static(url, classes="followup-url", markup=False)
 
     def code_fits(self, size: Size) -> bool:
         """Whether the code at full size plus the reference beside it fit in ``size``."""
