@@ -22,9 +22,10 @@ from kiosk.app.flow import survey_flow
 from kiosk.app.screens.question import QuestionScreen
 from kiosk.app.screens.thanks import ThanksScreen
 from kiosk.cli import cli
+from kiosk.collector.schema import RecordModel
 from kiosk.config import SyncConfig
 from kiosk.i18n import Translator
-from kiosk.records import RecordModel, public_view
+from kiosk.records import public_view
 from kiosk.store import RecordStore
 from kiosk.survey import load_survey
 from kiosk.survey.loader import validate_text

@@ -124,11 +124,13 @@ def contact_steps(
             field("name", ("idea.name", "idea.name_help"), NAME_MAX),
             key=NAME,
             consent_key=consent_key,
+            widget="text",  # a name or an address is one line, however long it may be
         ),
         ContactStep(
             field("reach", ("idea.reach", reach_help), REACH_MAX),
             key=REACH,
             consent_key=consent_key,
+            widget="text",
         ),
     ]
 

@@ -126,8 +126,8 @@ class AnswerBody(Vertical):
 
     def reopen(self) -> None:
         """The visitor stays on this question (Enter was refused): fields take keys again."""
-        for field in self.query(AnswerInput):
-            field.sealed = False
+        for field in self.query("AnswerInput, AnswerArea"):
+            field.sealed = False  # type: ignore[attr-defined]
 
     def focus_first(self) -> bool:
         """Focus the text field, if any; options are not focused up front, so nothing looks
@@ -542,8 +542,9 @@ class LongTextBody(TextAreaBody):
         super().show_value(value)
 
 
-#: Answers longer than this many characters get a wrapping field (LongTextBody).
-ONE_LINE_CHARACTERS = 60
+#: Answers that may be longer than this get a wrapping field (LongTextBody); up to it (a
+#: name, an idea's title) one line is enough.
+ONE_LINE_CHARACTERS = 80
 
 
 def _touch(body: AnswerBody) -> bool:
