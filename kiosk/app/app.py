@@ -243,7 +243,9 @@ class KioskApp(App[str]):
         if isinstance(step, QuestionStep):
             from kiosk.app.widgets.bodies import body_for
 
-            return body_for(step.question, value, self.t, self.lang, step.widget)
+            return body_for(
+                step.question, value, self.t, self.lang, step.widget, touch=self.settings.touch
+            )
         raise TypeError(f"no widget for step {type(step).__name__}")
 
     def fill_followup(self, slot: FollowupSlot, survey: Any, record: dict[str, Any]) -> None:

@@ -84,12 +84,22 @@ class AnswerBody(Vertical):
             self.body = body
             self.turn = body.turn
 
-    def __init__(self, question: Any, value: AnswerValue | None, t: Translator, lang: str) -> None:
+    def __init__(
+        self,
+        question: Any,
+        value: AnswerValue | None,
+        t: Translator,
+        lang: str,
+        *,
+        touch: bool = False,
+    ) -> None:
         super().__init__(classes="answer-body")
         self.question = question
         self.value = value
         self.t = t
         self.lang = lang
+        #: A touch kiosk (``--touch``): text and number fields bring an on-screen keyboard.
+        self.touch = touch
         #: Set by the question screen each time it shows this body (the flow's turn).
         self.turn = -1
 
@@ -380,7 +390,7 @@ class TextBody(AnswerBody):
             id="answer-input",
         )
         yield Static(self._counter(str(self.value or "")), id="char-count", classes="hint")
-        if _touch(self):
+        if self.touch:
             yield OnScreenKeyboard("text", labels=keyboard_labels(self.t))
 
     def _counter(self, text: str) -> str:
@@ -425,7 +435,7 @@ class NumberBody(AnswerBody):
             placeholder=self.t("question.type_hint"),
             id="answer-input",
         )
-        if _touch(self):
+        if self.touch:
             negative = self.question.min is not None and self.question.min < 0
             yield OnScreenKeyboard("number", labels=keyboard_labels(self.t), negative=negative)
 
@@ -476,7 +486,7 @@ class TextAreaBody(AnswerBody):
             id="answer-area-input",
         )
         yield Static(self._counter(str(self.value or "")), id="char-count", classes="hint")
-        if _touch(self):
+        if self.touch:
             yield OnScreenKeyboard("text", labels=keyboard_labels(self.t), multiline=True)
 
     def _counter(self, text: str) -> str:
@@ -531,7 +541,7 @@ class LongTextBody(TextAreaBody):
             classes="-paragraph",
         )
         yield Static(self._counter(str(self.value or "")), id="char-count", classes="hint")
-        if _touch(self):
+        if self.touch:
             yield OnScreenKeyboard("text", labels=keyboard_labels(self.t))
 
     def _parse(self, text: str) -> AnswerValue | None:
@@ -545,12 +555,6 @@ class LongTextBody(TextAreaBody):
 #: Answers that may be longer than this get a wrapping field (LongTextBody); up to it (a
 #: name, an idea's title) one line is enough.
 ONE_LINE_CHARACTERS = 80
-
-
-def _touch(body: AnswerBody) -> bool:
-    """Whether the kiosk runs with ``--touch``: text and number fields get a keyboard."""
-    settings = getattr(body.app, "settings", None)
-    return bool(getattr(settings, "touch", False))
 
 
 class InfoBody(AnswerBody):
@@ -579,6 +583,8 @@ def body_for(
     t: Translator,
     lang: str,
     widget: str | None = None,
+    *,
+    touch: bool = False,
 ) -> AnswerBody:
     """The answer area for a question of any type, or the ``widget`` a step asks for.
 
@@ -587,7 +593,7 @@ def body_for(
     if widget is None and question.type == "scale" and question.style == "smileys":
         from kiosk.app.widgets.smileys import SmileyScaleBody
 
-        return SmileyScaleBody(question, value, t, lang)
+        return SmileyScaleBody(question, value, t, lang, touch=touch)
     if widget is None and question.type == "text" and question.max_length > ONE_LINE_CHARACTERS:
-        return LongTextBody(question, value, t, lang)
-    return BODIES[widget or question.type](question, value, t, lang)
+        return LongTextBody(question, value, t, lang, touch=touch)
+    return BODIES[widget or question.type](question, value, t, lang, touch=touch)
