@@ -18,6 +18,23 @@ I18N_DIR = ASSETS_DIR / "i18n"
 REFERENCE_LANGUAGE = "da"
 
 
+def localize(text: str | dict[str, str] | None, lang: str, fallback: str | None = None) -> str:
+    """A survey text in ``lang`` (or the fallback language); a plain string is the same in all.
+
+    The one definition for the kiosk, the survey model and the results; it lives here, free
+    of the survey models, so the first screen is drawn before pydantic is imported.
+    """
+    if text is None:
+        return ""
+    if isinstance(text, str):
+        return text
+    if lang in text:
+        return text[lang]
+    if fallback and fallback in text:
+        return text[fallback]
+    return next(iter(text.values()), "")
+
+
 class TranslationError(Exception):
     """A translation file is missing, unreadable or lacks a key."""
 

@@ -15,14 +15,14 @@ from kiosk.records import new_record
 from kiosk.survey import load_survey, survey_hash
 
 V1_FILE = SURVEYS_DIR / "gentofte-moedes.yaml"
-V1_FESTIVAL = "Hvordan synes du, Gentofte Mødes er i dag?"
+V1_FESTIVAL = "Hvad synes du om Gentofte Mødes i dag?"
 V2_FESTIVAL = "Hvordan har du det med Gentofte Mødes i dag?"
 SCRIPT_TITLE = "<script>window.__pwned=1</script>"
 FORMULA = '=HYPERLINK("http://evil.example","klik")'
 KIOSKS = ("raadhus-1", "bibliotek-2")
 TILKNYTNING = ("bor", "arbejder", "forening", "besoeger")
 EMNER = ("aeldre", "boern-skole", "klima-groent", "kultur", "foreninger", "trafik")
-THEMES = ("lytter-foerst", "bygger-bro", "skaber-fremdrift")
+THEMES = ["aeldre", "klima-groent", "trafik"]  # three of the bundled survey's idea themes
 #: The response questions of the survey in order, with the condition of the one show_if.
 ORDER = (
     "tilknytning",

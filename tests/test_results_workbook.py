@@ -96,7 +96,7 @@ def test_idea_sheet_is_sorted_by_theme_and_keeps_hostile_text_as_text(tmp_path: 
     header, body = rows[0], rows[1:]
     assert len(body) == want["ideas"]
     themes = [r[header.index("Tema")] for r in body]
-    order = ["Vi lytter først", "Vi bygger bro", "Vi skaber fremdrift"]
+    order = ["Ældre", "Klima og grønne områder", "Trafik og byrum"]  # the survey's order
     assert themes == sorted(themes, key=order.index)
     assert SCRIPT_TITLE in [r[header.index("Overskrift")] for r in body]
     cells = [c for row in sheet.iter_rows(min_row=2) for c in row if c.value == FORMULA]
@@ -110,7 +110,7 @@ def test_codebook_about_and_contacts_only_when_asked(tmp_path: Path) -> None:
     assert codebook_row(codebook, 2) == ("gentofte-moedes", 2, "emner", "multiple_choice")
     about = dict(book["Om udtrækket"].iter_rows(values_only=True))
     assert about["Besøg talt med"] == expected(records)["visitors"]
-    assert about["Mistænkelig"] == expected(records)["suspect"]
+    assert about["For hurtig"] == expected(records)["suspect"]
     assert about[V2_FESTIVAL] == "Spørgsmålets tekst var anderledes i version 1."
     assert "Ane" not in str(list(book["Idékort"].values))
     out, _ = export_xlsx(tmp_path / "b", "--include-contact", "--lang", "en")
@@ -153,7 +153,7 @@ def test_csv_for_danish_excel_has_bom_semicolons_and_labels(tmp_path: Path) -> N
         r["answers"].get("tilknytning") == "bor" for r in records
     )
     assert "Ja" in {r["opgaveudvalg"] for r in rows}
-    assert "Vi lytter først" in {r["idea_theme"] for r in rows}
+    assert "Ældre" in {r["idea_theme"] for r in rows}
     assert "'" + FORMULA in {r["kommentar"] for r in rows}
 
 
@@ -171,4 +171,4 @@ def test_filters_reach_the_workbook_and_are_named_in_om_udtraekket(tmp_path: Pat
     assert len(body) == len(want)
     about = dict(book["Om udtrækket"].iter_rows(values_only=True))
     assert about["Filtre: Kiosker"] == KIOSKS[1]
-    assert about["Filtre: Afbrudt"] == "Nej" and about["Filtre: Mistænkelig"] == "Ja"
+    assert about["Filtre: Afbrudt"] == "Nej" and about["Filtre: For hurtig"] == "Ja"

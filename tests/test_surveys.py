@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kiosk.i18n import localize
 from kiosk.survey import load_survey, survey_hash, validate_file
-from kiosk.survey.model import QUESTION_TYPES, Survey, localize
+from kiosk.survey.model import QUESTION_TYPES, Survey
 
 SURVEYS_DIR = Path(__file__).resolve().parent.parent / "surveys"
 SURVEY_FILES = sorted(SURVEYS_DIR.glob("*.yaml"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
@@ -12,7 +13,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from kiosk.app.flow import AnswerValue, QuestionStep, Step, VisitFlow, survey_flow
+from kiosk.app.flow import QuestionStep, Step, VisitFlow, survey_flow
 from kiosk.app.latency import LatencyMeter
 from kiosk.app.pin_gate import PinGate
 from kiosk.app.saving import RecordSaver
@@ -24,6 +25,7 @@ from kiosk.app.watchers import drop_closed_watchers
 from kiosk.config import PinCheck, SyncConfig
 from kiosk.i18n import Translator, available_languages
 from kiosk.paths import ASSETS_DIR
+from kiosk.records import AnswerValue
 
 if TYPE_CHECKING:
     from textual.driver import Driver
@@ -48,6 +50,17 @@ ORGANISER_QUIT = "organiser-quit"
 #: exception, so the test sees ``kiosk run`` start it again. Whoever can set the kiosk's
 #: environment controls the kiosk anyway; unset, nothing of it runs.
 TEST_CRASH_ENV = "BORGERKIOSK_TEST_CRASH_AFTER"
+
+
+@dataclass(frozen=True)
+class WarmParts:
+    """What the app opens right after its first frame: pydantic and TinyDB load meanwhile."""
+
+    store: RecordStore
+    saver: RecordSaver
+    sync: SyncBridge
+    #: The survey hash of each loaded survey, in the order of ``KioskApp.surveys``.
+    hashes: list[str]
 
 
 class KioskApp(App[str]):
@@ -82,7 +95,7 @@ class KioskApp(App[str]):
         self._store_source = store
         self._sync_config = sync or SyncConfig()
         self._on_saved = on_saved
-        self._warm: tuple[RecordStore, RecordSaver, SyncBridge, list[str]] | None = None
+        self._warm: WarmParts | None = None
         self.pin_gate = PinGate(pin or PinCheck())
         self.latency = LatencyMeter()
         #: How long each picked answer showed as chosen before the next question (apart
@@ -167,7 +180,7 @@ class KioskApp(App[str]):
         crash_after = os.environ.get(TEST_CRASH_ENV, "")
         if crash_after.isdigit():
             saver.add_listener(self._test_crash_counter(int(crash_after)))
-        self._warm = (store, saver, sync, [survey_hash(s) for s in self.surveys])
+        self._warm = WarmParts(store, saver, sync, [survey_hash(s) for s in self.surveys])
 
     def _test_crash_counter(self, limit: int) -> Callable[[dict[str, Any]], None]:
         """TEST ONLY (:data:`TEST_CRASH_ENV`): a listener that makes the app raise once
@@ -186,33 +199,32 @@ class KioskApp(App[str]):
         raise RuntimeError(f"test crash: {TEST_CRASH_ENV} is set")
 
     @property
-    def store(self) -> RecordStore:
+    def warm(self) -> WarmParts:
+        """The store, saver, sync and survey hashes, made on first use (see :meth:`warm_up`)."""
         self.warm_up()
         assert self._warm is not None
-        return self._warm[0]
+        return self._warm
+
+    @property
+    def store(self) -> RecordStore:
+        return self.warm.store
 
     @property
     def saver(self) -> RecordSaver:
-        self.warm_up()
-        assert self._warm is not None
-        return self._warm[1]
+        return self.warm.saver
 
     @property
     def sync(self) -> SyncBridge:
-        self.warm_up()
-        assert self._warm is not None
-        return self._warm[2]
+        return self.warm.sync
 
     @property
     def hashes(self) -> list[str]:
-        self.warm_up()
-        assert self._warm is not None
-        return self._warm[3]
+        return self.warm.hashes
 
     def close_store(self) -> None:
         """Close the store if it was opened (``kiosk run`` calls this after the app ends)."""
         if self._warm is not None:
-            self._warm[0].close()
+            self._warm.store.close()
 
     def _idle_interval(self) -> float:
         return max(0.05, min(0.25, self.idle_timeout / 4))
@@ -224,7 +236,7 @@ class KioskApp(App[str]):
     def start_options(self) -> list[StartOption]:
         """The welcome screen's start buttons: each survey, then each survey's idea card."""
         from kiosk.app.survey_preview import has_ideas
-        from kiosk.app.text import localize
+        from kiosk.i18n import localize
 
         options = [
             StartOption("response", index, localize(survey.title, self.lang))
@@ -252,8 +264,8 @@ class KioskApp(App[str]):
         """The follow-up QR code with the reference code and text, or the code alone."""
         from textual.widgets import Static
 
-        from kiosk.app.text import localize
         from kiosk.app.widgets.qr_code import FollowupCode
+        from kiosk.i18n import localize
         from kiosk.refs import followup_url
 
         ref = record.get("ref")

@@ -19,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from kiosk.app.flow import AnswerValue, Problem, QuestionStep, Step, VisitFlow
+from kiosk.app.flow import AnswerProblem, QuestionStep, Step, VisitFlow
+from kiosk.records import AnswerValue
 
 if TYPE_CHECKING:
     from kiosk.i18n import Translator
@@ -73,7 +74,7 @@ class ContactStep(CardStep):
     def visible(self, answers: dict[str, AnswerValue]) -> bool:
         return answers.get(self.consent_key) is True
 
-    def check(self, value: AnswerValue | None) -> Problem | None:
+    def check(self, value: AnswerValue | None) -> AnswerProblem | None:
         problem = super().check(value)
         if problem is None and self.id == REACH and parse_reach(str(value)) is None:
             return ("idea.reach_invalid", {})

@@ -15,20 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-#: The answer types of a record (as :data:`kiosk.records.AnswerValue`; not imported from
-#: there because that module brings pydantic, which the first screen must not wait for).
-AnswerValue = str | bool | int | list[str]
-
-
-def now_iso() -> str:
-    from kiosk.records import now_iso as stamp
-
-    return stamp()
-
+from kiosk.records import AnswerValue, now_iso
 
 #: How an answer is checked before the visitor may move on: None means fine, else a
 #: message key of the translation files (with its format values).
-Problem = tuple[str, dict[str, Any]]
+AnswerProblem = tuple[str, dict[str, Any]]
 
 
 class Step:
@@ -50,7 +41,7 @@ class Step:
     def visible(self, answers: dict[str, AnswerValue]) -> bool:
         return True
 
-    def check(self, value: AnswerValue | None) -> Problem | None:
+    def check(self, value: AnswerValue | None) -> AnswerProblem | None:
         """A problem with this answer that keeps the visitor here, or None."""
         if self.required and is_empty(value):
             return ("question.required", {})
@@ -85,14 +76,14 @@ class QuestionStep(Step):
             return any(v in wanted for v in value)
         return any(value == w and type(value) is type(w) for w in wanted)
 
-    def check(self, value: AnswerValue | None) -> Problem | None:
+    def check(self, value: AnswerValue | None) -> AnswerProblem | None:
         problem = super().check(value)
         if problem or is_empty(value) or self.type != "number":
             return problem
         return number_problem(self.question, value)
 
 
-def number_problem(question: Any, value: AnswerValue | None) -> Problem | None:
+def number_problem(question: Any, value: AnswerValue | None) -> AnswerProblem | None:
     """Why a number answer is refused (out of range), or None."""
     if not isinstance(value, int) or isinstance(value, bool):
         return ("question.not_a_number", {})
@@ -189,7 +180,7 @@ class VisitFlow:
             return None
         return self.answers.get(self.current.id)
 
-    def problem(self) -> Problem | None:
+    def problem(self) -> AnswerProblem | None:
         if self.finished:
             return None
         return self.current.check(self.value())

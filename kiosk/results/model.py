@@ -27,8 +27,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kiosk.i18n import localize
 from kiosk.survey.loader import survey_hash
-from kiosk.survey.model import Survey, localize
+from kiosk.survey.model import Survey
 
 #: Times in reports and workbooks are Danish local time.
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")

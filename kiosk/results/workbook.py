@@ -23,6 +23,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from kiosk.i18n import localize
 from kiosk.results.model import (
     COPENHAGEN,
     NO,
@@ -35,7 +36,6 @@ from kiosk.results.model import (
     status,
 )
 from kiosk.results.sources import write_atomically
-from kiosk.survey.model import localize
 
 Translate = Callable[..., str]
 #: Rows looked at to size the columns (all of them would cost a second pass).

@@ -1,20 +1,21 @@
 """The survey format: models, loading with line-accurate problems, and the JSON Schema."""
 
+from kiosk.i18n import localize
 from kiosk.survey.loader import (
-    Problem,
     Report,
     SurveyError,
+    SurveyProblem,
     load_survey,
     survey_hash,
     validate_file,
 )
-from kiosk.survey.model import Survey, localize
+from kiosk.survey.model import Survey
 
 __all__ = [
-    "Problem",
     "Report",
     "Survey",
     "SurveyError",
+    "SurveyProblem",
     "load_survey",
     "localize",
     "survey_hash",

@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from typing import Any
 
 Path = tuple[str | int, ...]
-Problem = tuple[Path, str]
+FieldProblem = tuple[Path, str]
 
 #: 0 to 10 is a common scale in Danish surveys: 11 points.
 MAX_SCALE_POINTS = 11
 
 
-def cross_checks(data: Any) -> Iterator[Problem]:
+def cross_checks(data: Any) -> Iterator[FieldProblem]:
     """Yield ``(path, message)`` for every cross-reference problem in a survey."""
     if not isinstance(data, dict):
         return
@@ -53,7 +53,7 @@ def cross_checks(data: Any) -> Iterator[Problem]:
             yield ("followup", "url"), "the only placeholder a follow-up URL may hold is {ref}"
 
 
-def _check_question_list(questions: list[Any], where: Path) -> Iterator[Problem]:
+def _check_question_list(questions: list[Any], where: Path) -> Iterator[FieldProblem]:
     yield from _duplicate_ids(questions, where, "question")
     earlier: dict[str, dict[str, Any]] = {}
     all_ids = {q["id"] for q in questions if isinstance(q, dict) and isinstance(q.get("id"), str)}
@@ -72,7 +72,7 @@ def _check_question_list(questions: list[Any], where: Path) -> Iterator[Problem]
             earlier.setdefault(question["id"], question)
 
 
-def _duplicate_ids(items: Any, where: Path, what: str) -> Iterator[Problem]:
+def _duplicate_ids(items: Any, where: Path, what: str) -> Iterator[FieldProblem]:
     if not isinstance(items, list):
         return
     seen: dict[Any, int] = {}
@@ -89,7 +89,7 @@ def _duplicate_ids(items: Any, where: Path, what: str) -> Iterator[Problem]:
             seen[item["id"]] = index
 
 
-def _duplicate_languages(languages: Any) -> Iterator[Problem]:
+def _duplicate_languages(languages: Any) -> Iterator[FieldProblem]:
     """A language listed twice would give the visitor two identical language buttons."""
     if not isinstance(languages, list):
         return
@@ -104,7 +104,7 @@ def _duplicate_languages(languages: Any) -> Iterator[Problem]:
             seen[lang] = index
 
 
-def _shared_ids(questions: list[Any], idea_questions: list[Any]) -> Iterator[Problem]:
+def _shared_ids(questions: list[Any], idea_questions: list[Any]) -> Iterator[FieldProblem]:
     """An idea card's question may not reuse a survey question's id: answers are keyed by id."""
     survey_ids = {
         q["id"]: index
@@ -122,7 +122,7 @@ def _shared_ids(questions: list[Any], idea_questions: list[Any]) -> Iterator[Pro
             )
 
 
-def _check_ranges(question: dict[str, Any], path: Path) -> Iterator[Problem]:
+def _check_ranges(question: dict[str, Any], path: Path) -> Iterator[FieldProblem]:
     kind = question.get("type")
     low, high = question.get("min"), question.get("max")
     if kind == "scale":
@@ -157,7 +157,7 @@ def _check_show_if(
     earlier: dict[str, dict[str, Any]],
     all_ids: set[Any],
     own_id: Any = None,
-) -> Iterator[Problem]:
+) -> Iterator[FieldProblem]:
     has_equals, has_in = "equals" in show_if, "in" in show_if
     if has_equals == has_in:
         yield path, "give exactly one of 'equals' or 'in'"
@@ -222,7 +222,7 @@ def _impossible_value(question: dict[str, Any], value: Any) -> str | None:
     return None
 
 
-def _one_contact_step(questions: list[Any]) -> Iterator[Problem]:
+def _one_contact_step(questions: list[Any]) -> Iterator[FieldProblem]:
     """A record has one contact: a second contact question would overwrite the first."""
     first: int | None = None
     for index, question in enumerate(questions):
@@ -247,7 +247,7 @@ _SKIP = re.compile(r"\bspring\w*\b.*\bover\b|\bskip", re.IGNORECASE | re.DOTALL)
 _EVERY = re.compile(r"\b(alle|ethvert|enhver|hvert|any|every|all)\b", re.IGNORECASE)
 
 
-def warning_checks(data: Any) -> Iterator[Problem]:
+def warning_checks(data: Any) -> Iterator[FieldProblem]:
     """Yield ``(path, message)`` for what is allowed but probably not meant.
 
     ``kiosk validate`` prints these as warnings; they never make a file invalid.

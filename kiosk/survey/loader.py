@@ -24,7 +24,7 @@ FieldPath = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
-class Problem:
+class SurveyProblem:
     """One thing wrong in a survey file, located by line and field path."""
 
     file: str
@@ -43,9 +43,9 @@ class Report:
 
     file: str
     survey: Survey | None = None
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[SurveyProblem] = field(default_factory=list)
     #: What is allowed but probably not meant; never makes the file invalid.
-    warnings: list[Problem] = field(default_factory=list)
+    warnings: list[SurveyProblem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -180,7 +180,7 @@ def survey_hash(survey: Survey) -> str:
 
 
 def _single(name: str, line: int, path: str, message: str) -> Report:
-    return Report(file=name, problems=[Problem(name, line, path, message)])
+    return Report(file=name, problems=[SurveyProblem(name, line, path, message)])
 
 
 def _is_language_list(value: Any) -> bool:
@@ -332,19 +332,19 @@ def _check_text(value: str, path: FieldPath, walk: _Walk) -> None:
 
 
 class _Locator:
-    """Turns a field path into a :class:`Problem` on the nearest line that exists."""
+    """Turns a field path into a :class:`SurveyProblem` on the nearest line that exists."""
 
     def __init__(self, name: str, lines: dict[FieldPath, int]) -> None:
         self.name = name
         self.lines = lines
 
-    def __call__(self, path: Iterable[str | int], message: str) -> Problem:
+    def __call__(self, path: Iterable[str | int], message: str) -> SurveyProblem:
         path = tuple(path)
         probe = path
         while probe and probe not in self.lines:
             probe = probe[:-1]
         line = self.lines.get(probe, 1)
-        return Problem(self.name, line, _dotted(path), message)
+        return SurveyProblem(self.name, line, _dotted(path), message)
 
 
 def _dotted(path: FieldPath) -> str:

@@ -343,16 +343,3 @@ class Survey(Strict):
     def all_questions(self) -> list[Any]:
         extra = list(self.ideas.questions) if self.ideas else []
         return [*self.questions, *extra]
-
-
-def localize(text: str | dict[str, str] | None, lang: str, fallback: str | None = None) -> str:
-    """The text in ``lang`` (or the fallback language); a plain string is the same in all."""
-    if text is None:
-        return ""
-    if isinstance(text, str):
-        return text
-    if lang in text:
-        return text[lang]
-    if fallback and fallback in text:
-        return text[fallback]
-    return next(iter(text.values()), "")

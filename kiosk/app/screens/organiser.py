@@ -16,8 +16,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
 from kiosk.app.screens.base import KioskScreen
-from kiosk.app.text import localize
 from kiosk.app.widgets.tap_button import NavButton, TapButton
+from kiosk.i18n import localize
 
 
 class OrganiserScreen(KioskScreen):

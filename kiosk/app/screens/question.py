@@ -18,9 +18,9 @@ from textual.widgets import Static
 from kiosk.app.flow import QuestionStep, VisitFlow
 from kiosk.app.progress import visit_progress
 from kiosk.app.screens.base import KioskScreen
-from kiosk.app.text import localize
 from kiosk.app.widgets.bodies import AnswerBody, Picked
 from kiosk.app.widgets.tap_button import NavButton, TapButton
+from kiosk.i18n import localize
 
 
 class QuestionScreen(KioskScreen):

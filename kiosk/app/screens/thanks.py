@@ -11,8 +11,8 @@ from textual.message import Message
 from textual.widgets import Static
 
 from kiosk.app.screens.base import KioskScreen
-from kiosk.app.text import localize
 from kiosk.app.widgets.followup_slot import FollowupSlot
+from kiosk.i18n import localize
 
 
 class TimedScreen(KioskScreen):

@@ -17,8 +17,8 @@ from textual.message import Message
 from textual.widgets import Static
 
 from kiosk.app.screens.base import KioskScreen
-from kiosk.app.text import localize
 from kiosk.app.widgets.tap_button import NavButton, TapButton
+from kiosk.i18n import localize
 
 
 @dataclass(frozen=True)

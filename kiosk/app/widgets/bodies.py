@@ -16,11 +16,10 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Static, TextArea
 
-from kiosk.app.flow import AnswerValue
-from kiosk.app.text import localize
 from kiosk.app.widgets.onscreen_keyboard import OnScreenKeyboard, keyboard_labels
 from kiosk.app.widgets.tap_button import TapButton
-from kiosk.i18n import Translator
+from kiosk.i18n import Translator, localize
+from kiosk.records import AnswerValue
 from kiosk.sanitize import clean_text
 
 #: Shown after a chosen option, so what is chosen never depends on seeing colour.

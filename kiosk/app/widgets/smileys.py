@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 
-from kiosk.app.flow import AnswerValue
 from kiosk.app.widgets.bodies import ScaleBody
 from kiosk.app.widgets.tap_button import TapButton
+from kiosk.records import AnswerValue
 
 #: Worst to best; a scale of n points takes n of them, spread evenly.
 FACES = ("😠", "🙁", "😐", "🙂", "😄")
