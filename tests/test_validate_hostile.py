@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.survey import validate_file
-from kiosk.survey.loader import MAX_SURVEY_BYTES, MAX_SURVEY_TEXT
+from kiosk.survey.yaml_lines import MAX_SURVEY_BYTES, MAX_SURVEY_TEXT
 
 HEADER = """\
 id: test
