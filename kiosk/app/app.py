@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from kiosk.app.screens.question import QuestionScreen
     from kiosk.app.screens.thanks import TimedScreen
     from kiosk.app.widgets.bodies import AnswerBody
-    from kiosk.app.widgets.followup_slot import FollowupSlot
     from kiosk.store import RecordStore
 
 # Screens other than welcome are imported where first used: the first frame waits for
@@ -259,30 +258,6 @@ class KioskApp(App[str]):
                 step.question, value, self.t, self.lang, step.widget, touch=self.settings.touch
             )
         raise TypeError(f"no widget for step {type(step).__name__}")
-
-    def fill_followup(self, slot: FollowupSlot, survey: Any, record: dict[str, Any]) -> None:
-        """The follow-up QR code with the reference code and text, or the code alone."""
-        from textual.widgets import Static
-
-        from kiosk.app.widgets.qr_code import FollowupCode
-        from kiosk.i18n import localize
-        from kiosk.refs import followup_url
-
-        ref = record.get("ref")
-        if not ref:
-            return
-        if survey.followup is None:  # an idea card of a survey without a follow-up link
-            label = self.t("idea.ref")
-            slot.show(Static(f"{label}: {ref}", id="ref-only", markup=False))
-            return
-        followup = survey.followup
-        text = followup.text
-        if record.get("kind") == "idea" and followup.idea_text is not None:
-            text = followup.idea_text
-        caption = localize(text, self.lang, survey.default_language)
-        url = followup_url(followup.url, ref)
-        labels = {"ref_label": self.t("idea.ref"), "go_to": self.t("thanks.go_to")}
-        slot.show(FollowupCode(url, ref, caption, **labels))
 
     def new_ref(self, survey: Any) -> str:
         """A reference code unique in the store, with the survey's prefix."""

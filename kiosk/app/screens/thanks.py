@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Static
 
 from kiosk.app.screens.base import KioskScreen
-from kiosk.app.widgets.followup_slot import FollowupSlot
 from kiosk.i18n import localize
 
 
@@ -44,7 +45,7 @@ class TimedScreen(KioskScreen):
 
 
 class ThanksScreen(TimedScreen):
-    """The thanks text, and :class:`FollowupSlot` for the QR and reference code."""
+    """The thanks text, and the follow-up QR code with the reference code (or the code alone)."""
 
     def __init__(self, survey: Any, record: dict[str, Any], timeout: float) -> None:
         super().__init__(timeout)
@@ -57,12 +58,29 @@ class ThanksScreen(TimedScreen):
             title = "idea.thanks_title" if self.record.get("kind") == "idea" else "thanks.title"
             yield Static(self.t(title), id="thanks-title")
             yield Static(localize(self.survey.thanks, lang), id="thanks-text", markup=False)
-            yield FollowupSlot()
+            with Vertical(id="followup-slot"):
+                yield from self._followup()
             yield Static(self.t("thanks.hint"), classes="hint")
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.kiosk.fill_followup(self.query_one(FollowupSlot), self.survey, self.record)
+    def _followup(self) -> Iterator[Widget]:
+        """The follow-up QR code with the reference code and its text, or the code alone."""
+        from kiosk.app.widgets.qr_code import FollowupCode
+        from kiosk.refs import followup_url
+
+        ref = self.record.get("ref")
+        if not ref:
+            return
+        followup = self.survey.followup
+        if followup is None:  # an idea card of a survey without a follow-up link
+            yield Static(f"{self.t('idea.ref')}: {ref}", id="ref-only", markup=False)
+            return
+        text = followup.text
+        if self.record.get("kind") == "idea" and followup.idea_text is not None:
+            text = followup.idea_text
+        caption = localize(text, self.kiosk.lang, self.survey.default_language)
+        url = followup_url(followup.url, ref)
+        labels = {"ref_label": self.t("idea.ref"), "go_to": self.t("thanks.go_to")}
+        yield FollowupCode(url, ref, caption, **labels)
 
 
 class ApologyScreen(TimedScreen):
