@@ -19,6 +19,7 @@ from kiosk.app.pin_gate import PinGate
 from kiosk.app.saving import RecordSaver
 from kiosk.app.screens.welcome import StartOption, WelcomeScreen
 from kiosk.app.settings import AppSettings
+from kiosk.app.survey_preview import SurveyPreview
 from kiosk.app.sync_bridge import SyncBridge
 from kiosk.app.themes import load_palette
 from kiosk.app.watchers import drop_closed_watchers
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from kiosk.app.screens.thanks import TimedScreen
     from kiosk.app.widgets.bodies import AnswerBody
     from kiosk.store import RecordStore
+    from kiosk.survey.model import Survey
 
 # Screens other than welcome are imported where first used: the first frame waits for
 # nothing it does not draw (see benchmarks/bench_app.py, cold start).
@@ -165,9 +167,9 @@ class KioskApp(App[str]):
         import kiosk.app.screens.question  # noqa: F401  (ready before the first Start)
         from kiosk.survey import survey_hash
 
-        self.surveys = [s.load() if hasattr(s, "load") else s for s in self.surveys]
+        self.surveys = [s.load() if isinstance(s, SurveyPreview) else s for s in self.surveys]
         source = self._store_source
-        store = source if hasattr(source, "save") else source()  # type: ignore[operator]
+        store = source() if callable(source) else source  # a factory: open the store now
         saver = RecordSaver(
             store,
             kiosk_id=self.settings.kiosk_id,
@@ -259,7 +261,7 @@ class KioskApp(App[str]):
             )
         raise TypeError(f"no widget for step {type(step).__name__}")
 
-    def new_ref(self, survey: Any) -> str:
+    def new_ref(self, survey: Survey) -> str:
         """A reference code unique in the store, with the survey's prefix."""
         from kiosk.refs import default_prefix, new_ref
 
@@ -301,7 +303,7 @@ class KioskApp(App[str]):
         survey = visit.survey if visit is not None else self.surveys[0]
         await self.finish_visit(message.flow, survey)
 
-    async def finish_visit(self, flow: VisitFlow, survey: Any, **extra: Any) -> None:
+    async def finish_visit(self, flow: VisitFlow, survey: Survey, **extra: Any) -> None:
         """Save durably first; thank only what was saved, apologise calmly otherwise."""
         index = self.surveys.index(survey)
         if survey.followup is not None or flow.kind == "idea":

@@ -24,6 +24,7 @@ from kiosk.records import AnswerValue
 
 if TYPE_CHECKING:
     from kiosk.i18n import Translator
+    from kiosk.survey.model import Survey
 
 NAME, REACH = "contact:name", "contact:reach"
 #: The consent step of a survey's contact question (the idea card's is ``idea:consent``).
@@ -157,7 +158,7 @@ class SurveyFlow(VisitFlow):
 
 
 def survey_contact_flow(
-    survey: Any, t: Translator | None = None, clock: Callable[[], float] = time.monotonic
+    survey: Survey, t: Translator | None = None, clock: Callable[[], float] = time.monotonic
 ) -> VisitFlow:
     """A survey's flow where each ``contact`` question becomes consent, name and reach."""
     from kiosk.i18n import Translator

@@ -13,9 +13,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from kiosk.records import AnswerValue, now_iso
+
+if TYPE_CHECKING:
+    from kiosk.i18n import Translator
+    from kiosk.survey.model import NumberQuestion, Question, Survey
 
 #: How an answer is checked before the visitor may move on: None means fine, else a
 #: message key of the translation files (with its format values).
@@ -52,7 +56,7 @@ class Step:
 class QuestionStep(Step):
     """A survey question (any type of the survey format)."""
 
-    question: Any
+    question: Question
 
     def __post_init__(self) -> None:
         self.id = self.question.id
@@ -83,7 +87,7 @@ class QuestionStep(Step):
         return number_problem(self.question, value)
 
 
-def number_problem(question: Any, value: AnswerValue | None) -> AnswerProblem | None:
+def number_problem(question: NumberQuestion, value: AnswerValue | None) -> AnswerProblem | None:
     """Why a number answer is refused (out of range), or None."""
     if not isinstance(value, int) or isinstance(value, bool):
         return ("question.not_a_number", {})
@@ -267,7 +271,7 @@ class VisitFlow:
 
 
 def survey_flow(
-    survey: Any, clock: Callable[[], float] = time.monotonic, t: Any = None
+    survey: Survey, clock: Callable[[], float] = time.monotonic, t: Translator | None = None
 ) -> VisitFlow:
     """A visitor's flow through a survey's questions (``t``: the visitor's translations)."""
     if any(q.type == "contact" for q in survey.questions):

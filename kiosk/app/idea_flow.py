@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.app.contact import (
     NAME,
@@ -30,6 +30,9 @@ from kiosk.app.contact import (
 )
 from kiosk.app.flow import QuestionStep, Step, VisitFlow
 from kiosk.i18n import Translator
+
+if TYPE_CHECKING:
+    from kiosk.survey.model import Survey
 
 #: Shared with a survey's contact step; named here too for the card's callers.
 __all__ = [
@@ -72,7 +75,9 @@ class IdeaFlow(VisitFlow):
         return contact_details(self)
 
 
-def idea_flow(survey: Any, t: Translator, clock: Callable[[], float] = time.monotonic) -> IdeaFlow:
+def idea_flow(
+    survey: Survey, t: Translator, clock: Callable[[], float] = time.monotonic
+) -> IdeaFlow:
     """The idea card of ``survey`` (which has an ``ideas`` section), texts in ``t``'s language."""
     from kiosk.survey.model import Choice, SingleChoiceQuestion, TextQuestion
 

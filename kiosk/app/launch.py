@@ -8,6 +8,7 @@ do; the command line reports them, this module never exits the process.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,14 +17,16 @@ from kiosk.ids import kiosk_id_problem
 
 if TYPE_CHECKING:
     from kiosk.app.app import KioskApp
+    from kiosk.app.survey_preview import SurveyPreview
     from kiosk.store import RecordStore
+    from kiosk.survey.model import Survey
 
 
 class LaunchError(Exception):
     """The kiosk cannot start: a survey, the data directory or the kiosk id is unusable."""
 
 
-def load_surveys(paths: list[Path]) -> list[Any]:
+def load_surveys(paths: list[Path]) -> list[Survey]:
     """Every survey, validated; LaunchError lists every problem of the first bad file."""
     from kiosk.survey import SurveyError, load_survey
 
@@ -36,7 +39,7 @@ def load_surveys(paths: list[Path]) -> list[Any]:
     return surveys
 
 
-def surveys_for_run(paths: list[Path], data_dir: Path) -> list[Any]:
+def surveys_for_run(paths: list[Path], data_dir: Path) -> list[Survey | SurveyPreview]:
     """Previews of surveys that validated before and are unchanged, else validated now.
 
     A preview lets the first screen be drawn before the survey models (pydantic) load.
@@ -44,7 +47,7 @@ def surveys_for_run(paths: list[Path], data_dir: Path) -> list[Any]:
     from kiosk.app.survey_preview import PreviewCache
 
     cache = PreviewCache(data_dir)
-    surveys: list[Any] = []
+    surveys: list[Survey | SurveyPreview] = []
     for path in paths:
         preview = cache.get(path) if path.is_file() else None
         if preview is None:
@@ -56,7 +59,7 @@ def surveys_for_run(paths: list[Path], data_dir: Path) -> list[Any]:
     return surveys
 
 
-def check_language(lang: str | None, survey: Any) -> None:
+def check_language(lang: str | None, survey: Survey | SurveyPreview) -> None:
     """LaunchError unless ``lang`` is one the survey and the kiosk's translations both have."""
     from kiosk.i18n import available_languages
 
@@ -69,9 +72,9 @@ def check_language(lang: str | None, survey: Any) -> None:
 
 def build_app(
     config: KioskConfig,
-    surveys: list[Any],
+    surveys: Sequence[Survey | SurveyPreview],
     data_dir: Path,
-    on_saved: Any = None,
+    on_saved: Callable[[dict[str, Any]], None] | None = None,
     *,
     open_store_later: bool = False,
 ) -> KioskApp:
@@ -89,7 +92,9 @@ def build_app(
         if not os.access(data_dir, os.W_OK):
             raise PermissionError(f"no permission to write in {data_dir}")
         kiosk_id = config.kiosk_id or stable_kiosk_id(data_dir)
-        store: Any = (lambda: open_store(data_dir)) if open_store_later else open_store(data_dir)
+        store: RecordStore | Callable[[], RecordStore] = (
+            (lambda: open_store(data_dir)) if open_store_later else open_store(data_dir)
+        )
     except OSError as exc:
         raise LaunchError(f"cannot use the data directory {data_dir}: {exc}") from None
     problem = kiosk_id_problem(kiosk_id) if config.kiosk_id is None else None

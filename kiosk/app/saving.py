@@ -11,6 +11,7 @@ from kiosk.app.flow import VisitFlow
 
 if TYPE_CHECKING:
     from kiosk.store import RecordStore
+    from kiosk.survey.model import Survey
 
 log = logging.getLogger("kiosk.app")
 
@@ -54,7 +55,7 @@ class RecordSaver:
     def build(
         self,
         flow: VisitFlow,
-        survey: Any,
+        survey: Survey,
         survey_hash: str,
         lang: str,
         *,
@@ -80,7 +81,7 @@ class RecordSaver:
             **extra,
         )
 
-    def fitting_answers(self, answers: dict[str, Any], survey: Any, kind: str) -> dict[str, Any]:
+    def fitting_answers(self, answers: dict[str, Any], survey: Survey, kind: str) -> dict[str, Any]:
         """The answers that fit their questions; any other is left out, logged (question id
         and reason, never the value: it is the visitor's) and counted."""
         from kiosk.survey.answers import misfits, record_questions

@@ -15,7 +15,10 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kiosk.survey.model import Survey
 
 CACHE_FILE = "survey-previews.json"
 
@@ -31,7 +34,7 @@ class SurveyPreview:
     languages: list[str]
     has_ideas: bool
 
-    def load(self) -> Any:
+    def load(self) -> Survey:
         """The full, validated survey (raises SurveyError if the file broke since)."""
         from kiosk.survey import load_survey
 
@@ -70,7 +73,7 @@ class PreviewCache:
         except (OSError, KeyError, TypeError):
             return None
 
-    def put(self, survey_path: Path, survey: Any) -> None:
+    def put(self, survey_path: Path, survey: Survey) -> None:
         """Remember a survey that validated; failing to write only costs speed next time."""
         data = self._read()
         data[str(survey_path.resolve())] = {

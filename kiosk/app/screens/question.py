@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual._time import get_time
@@ -21,6 +21,9 @@ from kiosk.app.screens.base import KioskScreen
 from kiosk.app.widgets.bodies import AnswerBody, Picked
 from kiosk.app.widgets.tap_button import NavButton, TapButton
 from kiosk.i18n import localize
+
+if TYPE_CHECKING:
+    from kiosk.survey.model import Survey
 
 
 class QuestionScreen(KioskScreen):
@@ -64,7 +67,7 @@ class QuestionScreen(KioskScreen):
             super().__init__()
             self.flow = flow
 
-    def __init__(self, flow: VisitFlow, survey: Any) -> None:
+    def __init__(self, flow: VisitFlow, survey: Survey) -> None:
         super().__init__()
         self.flow = flow
         self.survey = survey

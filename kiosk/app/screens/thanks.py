@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import ComposeResult
@@ -14,6 +14,9 @@ from textual.widgets import Static
 
 from kiosk.app.screens.base import KioskScreen
 from kiosk.i18n import localize
+
+if TYPE_CHECKING:
+    from kiosk.survey.model import Survey
 
 
 class TimedScreen(KioskScreen):
@@ -47,7 +50,7 @@ class TimedScreen(KioskScreen):
 class ThanksScreen(TimedScreen):
     """The thanks text, and the follow-up QR code with the reference code (or the code alone)."""
 
-    def __init__(self, survey: Any, record: dict[str, Any], timeout: float) -> None:
+    def __init__(self, survey: Survey, record: dict[str, Any], timeout: float) -> None:
         super().__init__(timeout)
         self.survey = survey
         self.record = record

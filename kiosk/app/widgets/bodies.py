@@ -8,7 +8,7 @@ takes digit keys through :meth:`AnswerBody.value_for`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from textual import events
 from textual.app import ComposeResult
@@ -21,6 +21,9 @@ from kiosk.app.widgets.tap_button import TapButton
 from kiosk.i18n import Translator, localize
 from kiosk.records import AnswerValue
 from kiosk.sanitize import clean_text
+
+if TYPE_CHECKING:
+    from kiosk.survey.model import Question
 
 #: Shown after a chosen option, so what is chosen never depends on seeing colour.
 CHOSEN_MARK = "✓"
@@ -85,7 +88,7 @@ class AnswerBody(Vertical):
 
     def __init__(
         self,
-        question: Any,
+        question: Question,
         value: AnswerValue | None,
         t: Translator,
         lang: str,
@@ -577,7 +580,7 @@ BODIES: dict[str, type[AnswerBody]] = {
 
 
 def body_for(
-    question: Any,
+    question: Question,
     value: AnswerValue | None,
     t: Translator,
     lang: str,
