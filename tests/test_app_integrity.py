@@ -24,7 +24,7 @@ from textual.widget import Widget
 from kiosk.app.app import KioskApp
 from kiosk.app.screens.question import QuestionScreen
 from kiosk.app.screens.thanks import ThanksScreen
-from kiosk.app.settings import AppSettings
+from kiosk.app.settings import app_settings
 from kiosk.app.widgets.tap_button import TapButton
 from kiosk.paths import PROJECT_ROOT
 from kiosk.store import RecordStore
@@ -47,7 +47,7 @@ async def kiosk(
     """The real app over a bundled survey and a real store in tmp_path."""
     store = RecordStore(tmp_path / "data")
     fields: dict[str, Any] = {"kiosk_id": "kiosk-i", "suspect_seconds": 0.0, **settings}
-    app = KioskApp([load_survey(survey_path)], store, settings=AppSettings(**fields))
+    app = KioskApp([load_survey(survey_path)], store, settings=app_settings(**fields))
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()

@@ -32,7 +32,7 @@ from textual.pilot import Pilot
 from kiosk.app.app import KioskApp
 from kiosk.app.screens.question import QuestionScreen
 from kiosk.app.screens.welcome import WelcomeScreen
-from kiosk.app.settings import AppSettings
+from kiosk.app.settings import app_settings
 from kiosk.app.widgets.tap_button import TapButton
 from kiosk.paths import PROJECT_ROOT
 from kiosk.store import RecordStore
@@ -61,7 +61,7 @@ class AppThread:
 
     def __init__(self, survey_path: Path, data_dir: Path) -> None:
         self.store = RecordStore(data_dir)
-        settings_ = AppSettings(kiosk_id="kiosk-p", suspect_seconds=0.0, settle_seconds=0.05)
+        settings_ = app_settings(kiosk_id="kiosk-p", suspect_seconds=0.0, settle_seconds=0.05)
         self.app = KioskApp([load_survey(survey_path)], self.store, settings=settings_)
         self.pilot: Pilot[None] | None = None
         self.loop: asyncio.AbstractEventLoop | None = None

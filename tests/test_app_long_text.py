@@ -13,7 +13,7 @@ from textual.widgets import TextArea
 from kiosk.app.app import KioskApp
 from kiosk.app.screens.question import QuestionScreen
 from kiosk.app.screens.thanks import ThanksScreen
-from kiosk.app.settings import AppSettings
+from kiosk.app.settings import app_settings
 from kiosk.store import RecordStore
 from kiosk.survey import load_survey
 
@@ -48,7 +48,7 @@ async def test_a_long_answer_wraps_in_a_field_that_grows(tmp_path: Path) -> None
     path = tmp_path / "s.yaml"
     path.write_text(SURVEY, encoding="utf-8")
     with RecordStore(tmp_path / "data") as store:
-        app = KioskApp([load_survey(path)], store, settings=AppSettings(suspect_seconds=0))
+        app = KioskApp([load_survey(path)], store, settings=app_settings(suspect_seconds=0))
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("1")
             await settle(pilot)
@@ -77,7 +77,7 @@ async def test_a_pasted_line_break_becomes_a_space(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(SURVEY, encoding="utf-8")
     with RecordStore(tmp_path / "data") as store:
-        app = KioskApp([load_survey(path)], store, settings=AppSettings(suspect_seconds=0))
+        app = KioskApp([load_survey(path)], store, settings=app_settings(suspect_seconds=0))
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("1")
             await settle(pilot)

@@ -18,7 +18,7 @@ from kiosk.app.app import KioskApp
 from kiosk.app.screens.question import QuestionScreen
 from kiosk.app.screens.thanks import ThanksScreen
 from kiosk.app.screens.welcome import WelcomeScreen
-from kiosk.app.settings import AppSettings
+from kiosk.app.settings import app_settings
 from kiosk.app.widgets.tap_button import TapButton
 from kiosk.store import RecordStore
 from kiosk.survey import load_survey
@@ -108,7 +108,7 @@ async def running(
     fields: dict[str, Any] = {"kiosk_id": "kiosk-t", "suspect_seconds": 0.0, **settings}
     pin = fields.pop("pin", None)
     sync = fields.pop("sync", None)
-    app = KioskApp([survey], store, settings=AppSettings(**fields), pin=pin, sync=sync)
+    app = KioskApp([survey], store, settings=app_settings(**fields), pin=pin, sync=sync)
     try:
         async with app.run_test(size=size) as pilot:
             await pilot.pause()

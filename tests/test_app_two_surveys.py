@@ -15,7 +15,7 @@ from kiosk.app.screens.organiser import OrganiserScreen
 from kiosk.app.screens.question import QuestionScreen
 from kiosk.app.screens.thanks import ThanksScreen
 from kiosk.app.screens.welcome import WelcomeScreen
-from kiosk.app.settings import AppSettings
+from kiosk.app.settings import app_settings
 from kiosk.store import RecordStore
 from kiosk.survey import load_survey
 
@@ -46,7 +46,7 @@ async def test_each_survey_has_its_start_button_and_digit(tmp_path: Path) -> Non
     (tmp_path / "b.yaml").write_text(SECOND, encoding="utf-8")
     surveys = [load_survey(tmp_path / "a.yaml"), load_survey(tmp_path / "b.yaml")]
     store = RecordStore(tmp_path / "data")
-    settings = AppSettings(kiosk_id="kiosk-2", suspect_seconds=0, thanks_timeout=600)
+    settings = app_settings(kiosk_id="kiosk-2", suspect_seconds=0, thanks_timeout=600)
     app = KioskApp(surveys, store, settings=settings)
     try:
         async with app.run_test(size=(80, 24)) as pilot:

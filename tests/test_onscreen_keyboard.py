@@ -319,7 +319,7 @@ def test_touch_kiosk_answers_text_and_number_by_taps_only(tmp_path: Path) -> Non
 async def _touch_kiosk(tmp_path: Path) -> None:
     from kiosk.app.app import KioskApp
     from kiosk.app.screens.thanks import ThanksScreen
-    from kiosk.app.settings import AppSettings
+    from kiosk.app.settings import app_settings
     from kiosk.store import RecordStore
     from kiosk.survey.loader import load_survey
 
@@ -329,7 +329,7 @@ async def _touch_kiosk(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     with RecordStore(data) as store:
-        app = KioskApp([survey], store, settings=AppSettings(touch=True, thanks_timeout=600))
+        app = KioskApp([survey], store, settings=app_settings(touch=True, thanks_timeout=600))
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("1")  # the start button
             await pilot.pause()

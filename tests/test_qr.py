@@ -261,14 +261,14 @@ async def _thank_you_screen(
     from kiosk.app.flow import survey_flow
     from kiosk.app.screens.question import QuestionScreen
     from kiosk.app.screens.thanks import ThanksScreen
-    from kiosk.app.settings import AppSettings
+    from kiosk.app.settings import app_settings
 
     survey = load_survey(BUNDLED_SURVEY)
     if template is not None:
         followup = survey.followup.model_copy(update={"url": template})
         survey = survey.model_copy(update={"followup": followup})
     with RecordStore(data_dir) as store:
-        app = KioskApp([survey], store, settings=AppSettings(thanks_timeout=600))
+        app = KioskApp([survey], store, settings=app_settings(thanks_timeout=600))
         async with app.run_test(size=size) as pilot:
             await pilot.pause()
             flow = survey_flow(survey)

@@ -27,7 +27,7 @@ from kiosk.app.screens.question import QuestionScreen
 from kiosk.app.screens.still_there import StillThereScreen
 from kiosk.app.screens.thanks import ThanksScreen
 from kiosk.app.screens.welcome import WelcomeScreen
-from kiosk.app.settings import AppSettings
+from kiosk.app.settings import app_settings
 from kiosk.i18n import Translator
 from kiosk.refs import followup_url
 from kiosk.store import RecordStore
@@ -70,7 +70,7 @@ async def thanks_screen(
             update={"followup": survey.followup.model_copy(update={"url": url})}
         )
     with RecordStore(tmp_path / f"data-{kind}-{lang}") as store:
-        settings = AppSettings(thanks_timeout=600, lang=lang, suspect_seconds=0)
+        settings = app_settings(thanks_timeout=600, lang=lang, suspect_seconds=0)
         app = KioskApp([survey], store, settings=settings)
         async with app.run_test(size=size) as pilot:
             await pilot.pause()
@@ -139,7 +139,7 @@ async def test_several_surveys_show_each_title_and_intro(tmp_path: Path) -> None
     (tmp_path / "b.yaml").write_text(SECOND, encoding="utf-8")
     surveys = [load_survey(tmp_path / "a.yaml"), load_survey(tmp_path / "b.yaml")]
     with RecordStore(tmp_path / "data") as store:
-        app = KioskApp(surveys, store, settings=AppSettings(suspect_seconds=0))
+        app = KioskApp(surveys, store, settings=app_settings(suspect_seconds=0))
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
             text = text_of(app)

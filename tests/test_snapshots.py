@@ -20,7 +20,7 @@ from textual.widgets import Input, TextArea
 
 from kiosk.app.app import KioskApp
 from kiosk.app.screens.still_there import StillThereScreen
-from kiosk.app.settings import AppSettings
+from kiosk.app.settings import app_settings
 from kiosk.config import PinCheck
 from kiosk.store import RecordStore
 from kiosk.survey import load_survey
@@ -79,7 +79,7 @@ async def still_cursors(pilot: Pilot[None]) -> None:
 
 
 def make_app(survey_path: Path, screen: str, lang: str, theme: str, **more: Any) -> KioskApp:
-    settings = AppSettings(
+    settings = app_settings(
         kiosk_id="kiosk-snap",
         lang=lang,
         theme=theme,

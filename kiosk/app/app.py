@@ -18,12 +18,12 @@ from kiosk.app.latency import LatencyMeter
 from kiosk.app.pin_gate import PinGate
 from kiosk.app.saving import RecordSaver
 from kiosk.app.screens.welcome import StartOption, WelcomeScreen
-from kiosk.app.settings import AppSettings
+from kiosk.app.settings import app_settings
 from kiosk.app.survey_preview import SurveyPreview
 from kiosk.app.sync_bridge import SyncBridge
 from kiosk.app.themes import load_palette
 from kiosk.app.watchers import drop_closed_watchers
-from kiosk.config import PinCheck, SyncConfig
+from kiosk.config import KioskConfig, PinCheck, SyncConfig
 from kiosk.i18n import Translator, available_languages
 from kiosk.paths import ASSETS_DIR
 from kiosk.records import AnswerValue
@@ -80,12 +80,14 @@ class KioskApp(App[str]):
         surveys: Sequence[Any],
         store: RecordStore | Callable[[], RecordStore],
         *,
-        settings: AppSettings | None = None,
+        settings: KioskConfig | None = None,
         pin: PinCheck | None = None,
         sync: SyncConfig | None = None,
         on_saved: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
-        self.settings = settings or AppSettings()
+        self.settings = settings or app_settings()
+        if self.settings.kiosk_id is None:
+            raise ValueError("the app's settings need a kiosk id (build_app settles it)")
         #: Surveys, or SurveyPreviews (title, intro, languages) until :meth:`warm_up`.
         self.surveys = list(surveys)
         self.default_lang = self._pick_language(self.settings.lang)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,7 +85,6 @@ def build_app(
     drawn; the directory is checked here.
     """
     from kiosk.app.app import KioskApp
-    from kiosk.app.settings import AppSettings
     from kiosk.config import PinCheck
 
     try:
@@ -100,17 +100,7 @@ def build_app(
     problem = kiosk_id_problem(kiosk_id) if config.kiosk_id is None else None
     if problem:  # a hand-edited kiosk-id file: only one the collector takes
         raise LaunchError(f"{data_dir / 'kiosk-id'}: {problem}; fix it or give --kiosk-id")
-    settings = AppSettings(
-        kiosk_id=kiosk_id,
-        lang=config.lang,
-        theme=config.theme,
-        idle_timeout=config.idle_timeout,
-        idle_grace=config.idle_grace,
-        suspect_seconds=config.suspect_seconds,
-        thanks_timeout=config.thanks_timeout,
-        touch=config.touch,
-        settle_seconds=config.settle_seconds,
-    )
+    settings = replace(config, kiosk_id=kiosk_id)  # the config is the app's settings
     return KioskApp(
         surveys,
         store,

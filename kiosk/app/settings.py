@@ -1,22 +1,21 @@
-"""What the running app needs to know besides the surveys: one object, made by ``kiosk run``."""
+"""The running app's settings are the kiosk's config (:class:`kiosk.config.KioskConfig`),
+with its kiosk id settled; this module makes them for an app built in code."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
+from typing import Any
+
+from kiosk.config import KioskConfig
+
+#: The kiosk id of an app made in code without one (tests, benchmarks).
+TEST_KIOSK_ID = "kiosk-test"
 
 
-@dataclass(frozen=True)
-class AppSettings:
-    kiosk_id: str = "kiosk-test"
-    lang: str | None = None
-    theme: str = "default"
-    idle_timeout: float = 90.0
-    idle_grace: float = 15.0
-    suspect_seconds: float = 3.0
-    thanks_timeout: float = 15.0
-    touch: bool = False
-    #: Seconds a picked answer shows as chosen before the next question takes input (a
-    #: double tap or a bouncing key must not answer it). ``kiosk run`` and ``kiosk
-    #: simulate`` pass the config's (0.3 by default); 0 here moves on at once, as Pilot
-    #: tests that type ahead expect.
-    settle_seconds: float = 0.0
+def app_settings(**values: Any) -> KioskConfig:
+    """Settings for an app made in code: a fixed kiosk id and no settle time unless given.
+
+    ``kiosk run`` and ``kiosk simulate`` pass the config file's settings instead (a settle
+    time of 0.3 s by default); here 0 moves on at once, as Pilot tests that type ahead expect.
+    """
+    return replace(KioskConfig(kiosk_id=TEST_KIOSK_ID, settle_seconds=0.0), **values)
