@@ -16,6 +16,12 @@ BUNDLED_SURVEY = PROJECT_ROOT / "surveys" / "gentofte-moedes.yaml"
 
 
 @pytest.fixture
+def anyio_backend() -> str:
+    """Pilot tests (``pytest.mark.anyio``) run on asyncio, as Textual does."""
+    return "asyncio"
+
+
+@pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     """A fresh kiosk data directory on the real disk."""
     path = tmp_path / "data"

@@ -85,11 +85,6 @@ NO_CONTACT = IDEAS.split("  allow_contact")[0]
 REF = re.compile(rf"^ID-[{REF_ALPHABET}]{{4,}}$")
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def flow_for(tmp_path: Path, text: str = IDEAS, lang: str = "da"):  # type: ignore[no-untyped-def]
     path = tmp_path / "ideas.yaml"
     path.write_text(text, encoding="utf-8")

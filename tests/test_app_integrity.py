@@ -35,11 +35,6 @@ pytestmark = pytest.mark.anyio
 GENTOFTE = PROJECT_ROOT / "surveys" / "gentofte-moedes.yaml"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @asynccontextmanager
 async def kiosk(
     tmp_path: Path, survey_path: Path = GENTOFTE, **settings: Any

@@ -29,11 +29,6 @@ pytestmark = pytest.mark.anyio
 PIN = "2468"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def pin_hash() -> str:
     return hash_pin(PIN)

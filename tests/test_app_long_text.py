@@ -39,11 +39,6 @@ questions:
 LONG = "Flere bænke ved søen og mere skygge på legepladsen om sommeren " * 2
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def test_a_long_answer_wraps_in_a_field_that_grows(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(SURVEY, encoding="utf-8")

@@ -25,11 +25,6 @@ pytestmark = pytest.mark.anyio
 VISITS = 6
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def alive(kind: type) -> int:
     gc.collect()
     return sum(1 for obj in gc.get_objects() if isinstance(obj, kind))

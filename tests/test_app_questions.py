@@ -26,11 +26,6 @@ from kiosk.survey import load_survey
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 ALL_TYPES = """\
 id: all-types
 version: 1

@@ -19,11 +19,6 @@ __all__ = ["shared_collector"]
 TO_THANKS = ["1", "enter", "1", "enter", "enter", "enter", "enter", "enter"]
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def test_saved_record_reaches_the_collector_and_the_organiser_sees_sync(
     tmp_path: Path, shared_collector: CollectorProcess
 ) -> None:

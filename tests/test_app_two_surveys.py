@@ -36,11 +36,6 @@ questions:
 """
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def test_each_survey_has_its_start_button_and_digit(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(ALL_TYPES, encoding="utf-8")
     (tmp_path / "b.yaml").write_text(SECOND, encoding="utf-8")

@@ -26,11 +26,6 @@ from kiosk.paths import DEFAULT_SURVEY
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def test_pin_prompt_left_open_mid_visit_closes_and_the_visit_is_reset(
     tmp_path: Path,
 ) -> None:

@@ -38,11 +38,6 @@ pytestmark = pytest.mark.anyio
 BUNDLED = BUNDLED_SURVEY.parent
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def text_of(app: KioskApp) -> str:
     return "\n".join("".join(char for char, _ in row) for row in screen_cells(app))
 

@@ -18,11 +18,6 @@ pytestmark = pytest.mark.anyio
 THREE_POINTS = ALL_TYPES.replace("    max: 5\n", "    max: 3\n")
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def points(screen: QuestionScreen) -> list[TapButton]:
     body = screen.body
     assert isinstance(body, SmileyScaleBody)

@@ -16,12 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from store_child import derived_id, derived_record
 
 from kiosk.records import public_view
 from kiosk.store import RecordStore, StoreBusyError
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from store_child import derived_id, derived_record
 
 CHILD = Path(__file__).resolve().parent / "store_child.py"
 Make = Callable[..., dict[str, Any]]

@@ -18,12 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from store_child import derived_contact, derived_id, derived_record
 
 from kiosk.records import public_view
 from kiosk.store import RecordStore
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from store_child import derived_contact, derived_id, derived_record
 
 CHILD = Path(__file__).resolve().parent / "store_child.py"
 ROUNDS = int(os.environ.get("BORGERKIOSK_CRASH_ROUNDS", "25"))

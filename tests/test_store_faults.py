@@ -17,11 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from store_child import derived_contact, derived_id, derived_record
 
 from kiosk.store import RecordStore, StoreError, StoreWriteError
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from store_child import derived_contact, derived_id, derived_record
 
 CHILD = Path(__file__).resolve().parent / "store_child.py"
 Make = Callable[..., dict[str, Any]]

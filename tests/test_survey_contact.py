@@ -55,11 +55,6 @@ questions:
 """
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def flow_for(tmp_path: Path, lang: str = "da") -> Any:
     path = tmp_path / "udvalg.yaml"
     path.write_text(SURVEY, encoding="utf-8")

@@ -34,11 +34,6 @@ KEY_WORDS = {
 }
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def tap_key(pilot: Pilot[None], app: KioskApp, value: str) -> None:
     """Tap the on-screen key ``value`` (a digit, "backspace" or "next") that is on screen
     (each question has its own keyboard, hidden with its question)."""
