@@ -69,16 +69,7 @@ class QuestionStep(Step):
         return self.question.type
 
     def visible(self, answers: dict[str, AnswerValue]) -> bool:
-        condition = self.question.show_if
-        if condition is None:
-            return True
-        if condition.question not in answers:
-            return False
-        value = answers[condition.question]
-        wanted = condition.values()
-        if isinstance(value, list):
-            return any(v in wanted for v in value)
-        return any(value == w and type(value) is type(w) for w in wanted)
+        return self.question.shown_with(answers)
 
     def check(self, value: AnswerValue | None) -> AnswerProblem | None:
         problem = super().check(value)

@@ -449,16 +449,7 @@ def shown_questions(
 
 def _visible(question: Any, answers: Mapping[str, Any]) -> bool:
     """The kiosk's show_if rule (kiosk.app.flow.QuestionStep.visible) on saved answers."""
-    condition = question.show_if
-    if condition is None:
-        return True
-    if condition.question not in answers:
-        return False
-    value = answers[condition.question]
-    wanted = condition.values()
-    if isinstance(value, list):
-        return any(v in wanted for v in value)
-    return any(value == w and type(value) is type(w) for w in wanted)
+    return question.shown_with(answers)
 
 
 def _count(

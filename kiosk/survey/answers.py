@@ -58,16 +58,7 @@ def shown(question: Any, answers: Mapping[str, Any]) -> bool:
 
     The same rule as the visit flow's :meth:`kiosk.app.flow.QuestionStep.visible`.
     """
-    condition = question.show_if
-    if condition is None:
-        return True
-    if condition.question not in answers:
-        return False
-    value = answers[condition.question]
-    wanted = condition.values()
-    if isinstance(value, list):
-        return any(v in wanted for v in value)
-    return any(value == w and type(value) is type(w) for w in wanted)
+    return question.shown_with(answers)
 
 
 def misfits(questions: Sequence[Any], answers: Mapping[str, Any]) -> dict[str, str]:

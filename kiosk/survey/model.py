@@ -10,6 +10,7 @@ references, ``min < max``) live in :mod:`kiosk.survey.checks`.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -169,6 +170,20 @@ class ShowIf(Strict):
     def values(self) -> list[str | int | bool]:
         return list(self.in_) if self.in_ is not None else [self.equals]  # type: ignore[list-item]
 
+    def holds(self, answers: Mapping[str, Any]) -> bool:
+        """Whether the answers so far meet the condition (a list answer: any of its values).
+
+        The one rule for the visit, the answer checks and the results: ``True`` is not
+        ``1`` here, so a yes/no answer never meets a scale's condition or the other way.
+        """
+        if self.question not in answers:
+            return False
+        value = answers[self.question]
+        wanted = self.values()
+        if isinstance(value, list):
+            return any(v in wanted for v in value)
+        return any(value == w and type(value) is type(w) for w in wanted)
+
 
 class QuestionBase(Strict):
     id: Slug
@@ -176,6 +191,10 @@ class QuestionBase(Strict):
     help: LocalizedText | None = None
     required: bool = False
     show_if: ShowIf | None = None
+
+    def shown_with(self, answers: Mapping[str, Any]) -> bool:
+        """Whether this question is shown, given the answers before it."""
+        return self.show_if is None or self.show_if.holds(answers)
 
 
 class SingleChoiceQuestion(QuestionBase):

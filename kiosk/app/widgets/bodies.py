@@ -380,7 +380,33 @@ class MultiChoiceBody(OptionsBody):
             self.query_one("#choice-count", Static).update(self._count_text())
 
 
-class TextBody(AnswerBody):
+class FieldBody(AnswerBody):
+    """A one-line field (``#answer-input``) whose text :meth:`_parse` turns into the answer;
+    Enter, or Next on the on-screen keyboard, moves on."""
+
+    def _parse(self, text: str) -> AnswerValue | None:
+        raise NotImplementedError
+
+    def read_value(self) -> AnswerValue | None:
+        return self._parse(self.query_one("#answer-input", Input).value)
+
+    def show_value(self, value: AnswerValue | None) -> None:
+        field = self.query_one("#answer-input", AnswerInput)
+        field.sealed = False
+        if self._parse(field.value) != value:
+            field.value = "" if value is None else str(value)
+        self.value = value
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Submitted(self))
+
+    def on_on_screen_keyboard_next(self, event: OnScreenKeyboard.Next) -> None:
+        event.stop()
+        self.post_message(self.Submitted(self))
+
+
+class TextBody(FieldBody):
     """A one-line text field with a character counter; Enter moves on."""
 
     def compose(self) -> ComposeResult:
@@ -401,32 +427,14 @@ class TextBody(AnswerBody):
     def _parse(self, text: str) -> AnswerValue | None:
         return clean_text(text, self.question.max_length) or None
 
-    def read_value(self) -> AnswerValue | None:
-        return self._parse(self.query_one("#answer-input", Input).value)
-
-    def show_value(self, value: AnswerValue | None) -> None:
-        field = self.query_one("#answer-input", AnswerInput)
-        field.sealed = False
-        if self._parse(field.value) != value:
-            field.value = "" if value is None else str(value)
-        self.value = value
-
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         self.query_one("#char-count", Static).update(self._counter(event.value))
         self.value = self._parse(event.value)
         self.post_message(self.Changed(self, self.value))
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.post_message(self.Submitted(self))
 
-    def on_on_screen_keyboard_next(self, event: OnScreenKeyboard.Next) -> None:
-        event.stop()
-        self.post_message(self.Submitted(self))
-
-
-class NumberBody(AnswerBody):
+class NumberBody(FieldBody):
     """Digits only; the range is checked on Enter (the flow refuses what is out of range)."""
 
     def compose(self) -> ComposeResult:
@@ -441,35 +449,16 @@ class NumberBody(AnswerBody):
             negative = self.question.min is not None and self.question.min < 0
             yield OnScreenKeyboard("number", labels=keyboard_labels(self.t), negative=negative)
 
-    @staticmethod
-    def _parse(text: str) -> AnswerValue | None:
+    def _parse(self, text: str) -> AnswerValue | None:
         try:
             return int(text) if text.strip() else None
         except ValueError:
             return None
 
-    def read_value(self) -> AnswerValue | None:
-        return self._parse(self.query_one("#answer-input", Input).value)
-
-    def show_value(self, value: AnswerValue | None) -> None:
-        field = self.query_one("#answer-input", AnswerInput)
-        field.sealed = False
-        if self._parse(field.value) != value:
-            field.value = "" if value is None else str(value)
-        self.value = value
-
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         self.value = self._parse(event.value)
         self.post_message(self.Changed(self, self.value))
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.post_message(self.Submitted(self))
-
-    def on_on_screen_keyboard_next(self, event: OnScreenKeyboard.Next) -> None:
-        event.stop()
-        self.post_message(self.Submitted(self))
 
 
 class TextAreaBody(AnswerBody):
