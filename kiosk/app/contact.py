@@ -24,7 +24,7 @@ from kiosk.records import AnswerValue
 
 if TYPE_CHECKING:
     from kiosk.i18n import Translator
-    from kiosk.survey.model import Survey
+    from kiosk.survey.model import Survey, TextQuestion
 
 NAME, REACH = "contact:name", "contact:reach"
 #: The consent step of a survey's contact question (the idea card's is ``idea:consent``).
@@ -82,6 +82,24 @@ class ContactStep(CardStep):
         return problem
 
 
+def card_text_question(
+    t: Translator, qid: str, texts: tuple[str, str], max_length: int, required: bool = True
+) -> TextQuestion:
+    """A text question of the kiosk's own (a card's title, a contact's name): its heading
+    and help from the translations, in ``t``'s language."""
+    from kiosk.survey.model import TextQuestion
+
+    heading, help_text = texts
+    return TextQuestion(
+        id=qid,
+        type="text",
+        text=t(heading),
+        help=t(help_text),
+        required=required,
+        max_length=max_length,
+    )
+
+
 def contact_steps(
     t: Translator,
     *,
@@ -98,7 +116,7 @@ def contact_steps(
     how long (both as the survey file has them: a text or a mapping language -> text).
     An optional consent (a survey's) may be skipped, which is a no.
     """
-    from kiosk.survey.model import TextQuestion, YesNoQuestion
+    from kiosk.survey.model import YesNoQuestion
 
     consent = YesNoQuestion(
         id="consent",
@@ -109,27 +127,16 @@ def contact_steps(
         show_if=show_if,
     )
 
-    def field(qid: str, texts: tuple[str, str], max_length: int) -> TextQuestion:
-        text, help_text = texts
-        return TextQuestion(
-            id=qid,
-            type="text",
-            text=t(text),
-            help=t(help_text),
-            required=True,
-            max_length=max_length,
-        )
-
     return [
         CardStep(consent, key=consent_key, part="consent", widget="consent"),
         ContactStep(
-            field("name", ("idea.name", "idea.name_help"), NAME_MAX),
+            card_text_question(t, "name", ("idea.name", "idea.name_help"), NAME_MAX),
             key=NAME,
             consent_key=consent_key,
             widget="text",  # a name or an address is one line, however long it may be
         ),
         ContactStep(
-            field("reach", ("idea.reach", reach_help), REACH_MAX),
+            card_text_question(t, "reach", ("idea.reach", reach_help), REACH_MAX),
             key=REACH,
             consent_key=consent_key,
             widget="text",

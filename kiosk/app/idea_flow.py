@@ -24,6 +24,7 @@ from kiosk.app.contact import (
     REACH_MAX,
     CardStep,
     ContactStep,
+    card_text_question,
     contact_details,
     contact_steps,
     parse_reach,
@@ -79,7 +80,7 @@ def idea_flow(
     survey: Survey, t: Translator, clock: Callable[[], float] = time.monotonic
 ) -> IdeaFlow:
     """The idea card of ``survey`` (which has an ``ideas`` section), texts in ``t``'s language."""
-    from kiosk.survey.model import Choice, SingleChoiceQuestion, TextQuestion
+    from kiosk.survey.model import Choice, SingleChoiceQuestion
 
     ideas = survey.ideas
     theme = SingleChoiceQuestion(
@@ -91,20 +92,9 @@ def idea_flow(
         choices=[Choice(id=th.id, text=th.text) for th in ideas.themes],
     )
 
-    def text(qid: str, texts: tuple[str, str], max_length: int, required: bool) -> TextQuestion:
-        heading, help_text = texts
-        return TextQuestion(
-            id=qid,
-            type="text",
-            text=t(heading),
-            help=t(help_text),
-            required=required,
-            max_length=max_length,
-        )
-
-    title = text("title", ("idea.title", "idea.title_help"), TITLE_MAX, True)
-    description = text(
-        "description", ("idea.description", "idea.description_help"), DESCRIPTION_MAX, False
+    title = card_text_question(t, "title", ("idea.title", "idea.title_help"), TITLE_MAX, True)
+    description = card_text_question(
+        t, "description", ("idea.description", "idea.description_help"), DESCRIPTION_MAX, False
     )
     steps: list[Step] = [
         CardStep(theme, key=THEME),

@@ -13,7 +13,7 @@ from typing import Any
 from kiosk.store import RecordStore, StoreError
 from kiosk.sync.protocol import REJECTED_STATUSES
 from kiosk.sync.runner import flagged
-from kiosk.sync.summary import SyncSummary, VerifyResult
+from kiosk.sync.summary import Rejection, SyncSummary, VerifyResult
 
 #: Rejected records listed one by one before "... and N more".
 LISTED = 50
@@ -34,16 +34,10 @@ def print_summary(
     out.print(f"  remaining:         {summary.remaining}")
     if summary.resent:
         out.print(f"  sent again:        {summary.resent} (--resend)")
-    for rejection in summary.rejected[:LISTED]:
-        out.print(f"    {rejection.id} {rejection.status}: {rejection.reason}", markup=False)
-    if len(summary.rejected) > LISTED:
-        out.print(f"    ... and {len(summary.rejected) - LISTED} more (see kiosk stats)")
+    _print_rejections(out, summary.rejected)
     if summary.rejected_before:
         out.print(f"  rejected earlier:  {len(summary.rejected_before)} (still flagged)")
-        for rejection in summary.rejected_before[:LISTED]:
-            out.print(f"    {rejection.id} {rejection.status}: {rejection.reason}", markup=False)
-        if len(summary.rejected_before) > LISTED:
-            out.print(f"    ... and {len(summary.rejected_before) - LISTED} more (see kiosk stats)")
+        _print_rejections(out, summary.rejected_before)
     if summary.rejected or summary.rejected_before:
         out.print(
             "  Rejected records stay in the kiosk's data, flagged; nothing was deleted.",
@@ -72,6 +66,14 @@ def print_summary(
                 )
     if summary.exit_code == 0 and not verify_error and all(v.match for v in verify_results):
         out.print("Everything is at the collector.")
+
+
+def _print_rejections(out: Any, rejections: list[Rejection]) -> None:
+    """Each rejected record with its reason, the first :data:`LISTED` of them."""
+    for rejection in rejections[:LISTED]:
+        out.print(f"    {rejection.id} {rejection.status}: {rejection.reason}", markup=False)
+    if len(rejections) > LISTED:
+        out.print(f"    ... and {len(rejections) - LISTED} more (see kiosk stats)")
 
 
 def totals_of(store: RecordStore, summary: SyncSummary) -> dict[str, Any]:
