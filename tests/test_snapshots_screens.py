@@ -1,6 +1,7 @@
 """Snapshots of the screens of issue 9's sections 2 and 5: a survey's contact step (consent,
 and an e-mail that is refused, on a kiosk with a keyboard: no on-screen keypad), and the
-welcome screen of a kiosk with several surveys (each with its title and intro).
+welcome screen of a kiosk with several surveys (each with its title and intro); and the
+PIN prompt of a touch kiosk with its keypad (issue 9, section 3).
 
 At 80x24 and 120x40, Danish and English, both themes, like tests/test_snapshots.py. Update
 with ``pytest tests/test_snapshots_screens.py --snapshot-update`` after a deliberate change.
@@ -33,6 +34,7 @@ SCREENS: dict[str, list[str]] = {
     "contact-consent": ["1", "1"],
     "contact-reach-refused": ["1", "1", "1", *"Ane", "enter", *"ane@", "enter"],
     "welcome-several": [],
+    "pin-keypad": ["ctrl+o"],  # a touch kiosk's PIN prompt: digits, erase, OK
 }
 
 
@@ -70,7 +72,10 @@ def test_screen(
 ) -> None:
     if screen == "welcome-several":
         contact_path.write_text(ALL_TYPES, encoding="utf-8")
-    app = make_app(contact_path, screen, lang, theme)
+    if screen == "pin-keypad":
+        app = make_app(contact_path, "pin", lang, theme, touch=True)
+    else:
+        app = make_app(contact_path, screen, lang, theme)
     if screen == "welcome-several":
         app.surveys.append(load_survey(second_path))
     assert compare(snap_compare, app, size, driver(screen))
