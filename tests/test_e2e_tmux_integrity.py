@@ -74,7 +74,7 @@ def test_bursts_and_a_double_tap_store_only_what_the_visitor_chose(tmp_path: Pat
         terminal.wait_for("Hvilke emner")
         terminal.stays("0 af 3 valgt")
         terminal.keys("Enter")  # skip the topics
-        terminal.wait_for("Hvordan synes du")
+        terminal.wait_for("Hvad synes du om")
         # 2. a double tap on the second smiley, 250 ms apart: where "Ja" comes next
         terminal.tap(25, 4)
         time.sleep(0.25)
