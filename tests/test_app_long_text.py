@@ -85,3 +85,27 @@ async def test_a_pasted_line_break_becomes_a_space(tmp_path: Path) -> None:
             area.post_message(paste)
             await settle(pilot)
             assert area.text == "første linje anden linje"
+
+
+@pytest.mark.parametrize(("size", "taller_than"), [((120, 40), 8), ((80, 24), 3)])
+async def test_an_ideas_description_field_takes_the_room_there_is(
+    tmp_path: Path, size: tuple[int, int], taller_than: int
+) -> None:
+    from kiosk.paths import DEFAULT_SURVEY
+
+    with RecordStore(tmp_path / "data") as store:
+        app = KioskApp([load_survey(DEFAULT_SURVEY)], store, settings=app_settings())
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("2")  # "Del en idé"
+            await settle(pilot)
+            burst(app, "1")  # the first theme
+            await settle(pilot)
+            burst(app, *"Bænke", "enter")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, QuestionScreen)
+            assert screen.flow.current.id.endswith("description"), screen.flow.current.id
+            [area] = screen.body.query(TextArea)
+            assert area.region.height > taller_than  # more than the fixed 8 (4) rows of old
+            nav_top = screen.query_one("#nav").region.y
+            assert area.region.bottom <= nav_top  # and never over the buttons

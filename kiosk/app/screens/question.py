@@ -134,6 +134,7 @@ class QuestionScreen(KioskScreen):
                 await self.query_one("#answer-area", Vertical).mount(body)
             if self._shown is not None and self._shown is not body:
                 self._shown.display = False
+            self.query_one("#answer-area", Vertical).set_class(body.FILLS, "-fills")
             body.turn = flow.turn
             body.show_value(flow.value())  # what the flow holds, whatever was typed before
             body.display = True

@@ -52,6 +52,9 @@ class AnswerBody(Vertical):
     the flow can refuse what was meant for a question that is no longer on screen.
     """
 
+    #: The body takes all the room the question screen has (a free text to write).
+    FILLS: ClassVar[bool] = False
+
     class Changed(Message):
         """The visitor changed the answer (typing): the Next label may change."""
 
@@ -466,7 +469,10 @@ class TextAreaBody(AnswerBody):
 
     Enter starts a new line, so Tab leaves the field for Next (and Enter there moves on).
     The length limit is kept by trimming what goes past it: TextArea has no max length.
+    The field takes the room the screen has, so a long idea can be read as it is written.
     """
+
+    FILLS = True
 
     def compose(self) -> ComposeResult:
         yield TextArea(
@@ -521,6 +527,8 @@ class TextAreaBody(AnswerBody):
 class LongTextBody(TextAreaBody):
     """A text question whose answer may run past one line: the field wraps and grows with
     the answer, up to the space it has, instead of scrolling sideways. Enter moves on."""
+
+    FILLS = False
 
     def compose(self) -> ComposeResult:
         yield AnswerArea(
