@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -29,6 +30,8 @@ from kiosk.paths import ASSETS_DIR
 from kiosk.records import AnswerValue
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from textual.driver import Driver
 
     from kiosk.app.screens.question import QuestionScreen
@@ -154,8 +157,6 @@ class KioskApp(App[str]):
         try:
             self.warm_up()
         except Exception as exc:  # the survey file broke or the store failed since the check
-            import logging
-
             # Survey and store errors name files and fields, never a visitor's answer.
             logging.getLogger("kiosk.run").error("the app could not start: %s", exc)
             self.exit(return_code=1, message=f"Error: {exc}")
@@ -183,7 +184,21 @@ class KioskApp(App[str]):
         crash_after = os.environ.get(TEST_CRASH_ENV, "")
         if crash_after.isdigit():
             saver.add_listener(self._test_crash_counter(int(crash_after)))
-        self._warm = WarmParts(store, saver, sync, [survey_hash(s) for s in self.surveys])
+        hashes = [survey_hash(s) for s in self.surveys]
+        self._warm = WarmParts(store, saver, sync, hashes)
+        self._keep_definitions(store.data_dir, hashes)
+
+    def _keep_definitions(self, data_dir: Path, hashes: list[str]) -> None:
+        """Keep each survey this kiosk runs in its data directory (for reports later)."""
+        from kiosk.survey.archive import keep_definition
+
+        for survey, digest in zip(self.surveys, hashes, strict=True):
+            try:
+                keep_definition(data_dir, survey, digest)  # type: ignore[arg-type]
+            except OSError as exc:  # the records matter more: say so and run on
+                logging.getLogger("kiosk.run").warning(
+                    "cannot keep the survey definition %s: %s", digest[:12], exc.strerror
+                )
 
     def _test_crash_counter(self, limit: int) -> Callable[[dict[str, Any]], None]:
         """TEST ONLY (:data:`TEST_CRASH_ENV`): a listener that makes the app raise once

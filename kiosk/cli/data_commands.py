@@ -382,7 +382,7 @@ def _export_xlsx(
         click.echo("An Excel workbook needs a file name: --out results.xlsx", err=True)
         sys.exit(2)
     filters = make_filters(*filter_args)
-    definitions = load_definitions_or_warn(survey_files)
+    definitions = load_definitions_or_warn(survey_files, [data_dir])
     collected = read_data_dirs([data_dir], include_contact)
     t = Translator(lang)
     yes_no = (t("question.yes"), t("question.no"))

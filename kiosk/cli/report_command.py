@@ -91,12 +91,19 @@ def make_filters(
     )
 
 
-def load_definitions_or_warn(files: Iterable[Path]) -> Any:
-    """Survey definitions from the files given (or the bundled surveys/), warning on bad ones."""
+def load_definitions_or_warn(files: Iterable[Path], data_dirs: Iterable[Path] = ()) -> Any:
+    """Survey definitions from the files given (or the bundled surveys/) and those the kiosks
+    kept in their data directories, warning on bad ones."""
     from kiosk.results.sources import load_definitions
+    from kiosk.survey.archive import kept_definitions
 
     paths = list(files) or sorted(SURVEYS_DIR.glob("*.yaml"))
     definitions, problems = load_definitions(paths)
+    for data_dir in data_dirs:
+        kept, unusable = kept_definitions(data_dir)
+        for digest, survey in kept:
+            definitions.add(survey, digest)
+        problems += unusable
     for problem in problems:
         click.echo(f"warning: {problem}", err=True)
     return definitions
@@ -195,7 +202,7 @@ def report(
     from kiosk.results.report import write_report
 
     filters = make_filters(kiosks, date_from, date_to, include_partial, include_suspect)
-    definitions = load_definitions_or_warn(survey_files)
+    definitions = load_definitions_or_warn(survey_files, data_dirs)
     collected = read_data_dirs(data_dirs)
     t = Translator(lang)
     results = tally(
