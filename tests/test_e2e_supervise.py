@@ -14,7 +14,7 @@ from pathlib import Path
 from test_e2e_tmux import TMUX, Terminal
 
 from kiosk.app.app import TEST_CRASH_ENV
-from kiosk.cli.supervise import LOG_NAME
+from kiosk.app.supervise import LOG_NAME
 from kiosk.paths import PROJECT_ROOT
 from kiosk.store import RecordStore
 

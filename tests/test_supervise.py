@@ -14,7 +14,7 @@ import pytest
 from textual.drivers.linux_driver import LinuxDriver
 
 from kiosk.app.driver import LENIENT_DECODER, STRICT_DECODER, LenientLinuxDriver
-from kiosk.cli.supervise import (
+from kiosk.app.supervise import (
     RestartPolicy,
     describe_exception,
     describe_status,

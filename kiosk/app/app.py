@@ -48,7 +48,7 @@ LOCKED_KEYS = ("ctrl+q", "ctrl+c", "ctrl+z", "ctrl+backslash", "ctrl+p", "ctrl+d
 #: Five taps this close together on the top-left corner open the PIN prompt.
 CORNER_TAPS, CORNER_SECONDS, CORNER_SIZE = 5, 3.0, (6, 2)
 #: The app's return value when the organiser quits: ``kiosk run`` starts it again after any
-#: other ending (see kiosk/cli/supervise.py).
+#: other ending (see kiosk/app/supervise.py).
 ORGANISER_QUIT = "organiser-quit"
 #: TEST ONLY (tests/test_e2e_supervise.py): after this many saved records the app raises an
 #: exception, so the test sees ``kiosk run`` start it again. Whoever can set the kiosk's

@@ -57,8 +57,7 @@ def _config(path: str | None) -> KioskConfig:
     try:
         return load_config(path)
     except ConfigError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
+        fail(str(exc), EXIT_PROBLEM)
 
 
 def _checked_kiosk_id(value: str | None) -> str | None:
@@ -171,7 +170,7 @@ def run(
 def _run_supervised(app: Any, directory: Path) -> int:
     """Run the app until the organiser quits, starting it again after anything else."""
     from kiosk.app.app import ORGANISER_QUIT
-    from kiosk.cli.supervise import describe_exception, log, open_log, supervise
+    from kiosk.app.supervise import describe_exception, log, open_log, supervise
 
     try:
         log_path = open_log(directory)
