@@ -36,7 +36,7 @@ async def test_pin_prompt_left_open_mid_visit_closes_and_the_visit_is_reset(
         store,
     ):
         await keys(pilot, "1", "enter", "2")  # where=south, then the visitor tries ctrl+o
-        app.idle_timeout = 0.3  # short only now: a slow machine cannot idle between keys
+        app.idle_timeout = 1.0  # short only now: a slow machine cannot idle between keys
         await keys(pilot, "ctrl+o")
         assert isinstance(app.screen, PinScreen)
         await wait_for(pilot, lambda: not isinstance(app.screen, PinScreen))
