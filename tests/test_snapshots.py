@@ -75,6 +75,10 @@ async def still_cursors(pilot: Pilot[None]) -> None:
     for field in pilot.app.screen.query("Input, TextArea"):
         assert isinstance(field, Input | TextArea)
         field.cursor_blink = False
+        # TextArea caches its lines under a key that leaves the cursor out once blinking
+        # stops: a line drawn in the blink's "off" phase would stay cursorless. Redraw all.
+        field.notify_style_update()
+        field.refresh()
     await pilot.pause()
 
 
