@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-import uuid
 from pathlib import Path
 
 from helpers.terminal import Terminal, tmux
@@ -22,19 +21,7 @@ class SmallTerminal(Terminal):
     """A detached tmux session of 80x24, the smallest screen the kiosk is made for."""
 
     def __init__(self, command: str, env: dict[str, str]) -> None:
-        self.name = f"kiosk-e2e-{uuid.uuid4().hex[:8]}"
-        exports = " ".join(f"{k}={v}" for k, v in env.items())
-        tmux(
-            "new-session",
-            "-d",
-            "-s",
-            self.name,
-            "-x",
-            "80",
-            "-y",
-            "24",
-            f"env {exports} {command}; echo KIOSK-EXITED-$?; sleep 60",
-        )
+        super().__init__(command, env, width=80, height=24)
 
     def burst(self, *keys: str) -> None:
         """Keys in one write to the terminal, not one by one."""

@@ -18,9 +18,11 @@ def tmux(*args: str) -> str:
 
 
 class Terminal:
-    """A detached tmux session of a fixed size running one command."""
+    """A detached tmux session of a fixed size (100x30 unless told) running one command."""
 
-    def __init__(self, command: str, env: dict[str, str]) -> None:
+    def __init__(
+        self, command: str, env: dict[str, str], width: int = 100, height: int = 30
+    ) -> None:
         self.name = f"kiosk-e2e-{uuid.uuid4().hex[:8]}"
         exports = " ".join(f"{k}={v}" for k, v in env.items())
         tmux(
@@ -29,9 +31,9 @@ class Terminal:
             "-s",
             self.name,
             "-x",
-            "100",
+            str(width),
             "-y",
-            "30",
+            str(height),
             f"env {exports} {command}; echo KIOSK-EXITED-$?; sleep 60",
         )
 

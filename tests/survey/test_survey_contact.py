@@ -15,19 +15,17 @@ import pytest
 from click.testing import CliRunner
 
 from helpers.collector import TOKEN, CollectorProcess
-from helpers.pilot import keys, running, screen_text, wait_for
+from helpers.pilot import keys, running, screen_text, step_id, stored, type_text, wait_for
 from helpers.surveys import BUNDLED_SURVEY
 from helpers.surveys import CONTACT_SURVEY as SURVEY
 from kiosk.app.contact import NAME, REACH, SURVEY_CONSENT, ContactStep
 from kiosk.app.flow import survey_flow
-from kiosk.app.screens.question import QuestionScreen
 from kiosk.app.screens.thanks import ThanksScreen
 from kiosk.cli import cli
 from kiosk.collector.schema import RecordModel
 from kiosk.config import SyncConfig
 from kiosk.i18n import Translator
 from kiosk.records import public_view
-from kiosk.store import RecordStore
 from kiosk.survey import load_survey
 from kiosk.survey.loader import validate_text
 
@@ -38,23 +36,6 @@ def flow_for(tmp_path: Path, lang: str = "da") -> Any:
     path = tmp_path / "udvalg.yaml"
     path.write_text(SURVEY, encoding="utf-8")
     return survey_flow(load_survey(path), t=Translator(lang))
-
-
-def step_id(app: Any) -> str:
-    screen = app.screen
-    assert isinstance(screen, QuestionScreen), type(screen).__name__
-    return screen.flow.current.id
-
-
-async def type_text(pilot: Any, text: str) -> None:
-    for char in text:
-        await pilot.press("space" if char == " " else char)
-    await pilot.pause()
-
-
-def stored(tmp_path: Path) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
-    with RecordStore(tmp_path / "data") as store:
-        return store.records(), store.contacts()
 
 
 # -- the rules, without a screen ------------------------------------------------------------
