@@ -8,19 +8,17 @@ idea survey of tests/app/test_app_ideas.py. Update with
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
 from helpers.snapshots import (
     compare,
     in_every_look,
     make_app,
-    press_keys,
-    still_cursors,
+    showing,
     survey_at_fixed_path,
 )
 from helpers.surveys import IDEAS
@@ -39,17 +37,9 @@ def ideas_path() -> Iterator[Path]:
     yield from survey_at_fixed_path(IDEAS, "ideas")
 
 
-def driver(screen: str) -> Callable[[Pilot[None]], Awaitable[None]]:
-    async def run_before(pilot: Pilot[None]) -> None:
-        await press_keys(pilot, SCREENS[screen])
-        await still_cursors(pilot)
-
-    return run_before
-
-
 @in_every_look(SCREENS)
 def test_screen(
     snap_compare: Any, ideas_path: Path, screen: str, size: str, lang: str, theme: str
 ) -> None:
     app = make_app(ideas_path, screen, lang, theme, touch=screen.endswith("-touch"))
-    assert compare(snap_compare, app, size, driver(screen))
+    assert compare(snap_compare, app, size, showing(SCREENS[screen]))

@@ -9,20 +9,18 @@ with ``pytest tests/app/test_snapshots_screens.py --snapshot-update`` after a de
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
 from helpers.snapshots import (
     DATA_DIR,
     compare,
     in_every_look,
     make_app,
-    press_keys,
-    still_cursors,
+    showing,
     survey_at_fixed_path,
 )
 from helpers.surveys import ALL_TYPES, CONTACT_SURVEY, SECOND
@@ -50,14 +48,6 @@ def second_path(contact_path: Path) -> Iterator[Path]:
     path.unlink(missing_ok=True)
 
 
-def driver(screen: str) -> Callable[[Pilot[None]], Awaitable[None]]:
-    async def run_before(pilot: Pilot[None]) -> None:
-        await press_keys(pilot, SCREENS[screen])
-        await still_cursors(pilot)
-
-    return run_before
-
-
 @in_every_look(SCREENS)
 def test_screen(
     snap_compare: Any,
@@ -76,4 +66,4 @@ def test_screen(
         app = make_app(contact_path, screen, lang, theme)
     if screen == "welcome-several":
         app.surveys.append(load_survey(second_path))
-    assert compare(snap_compare, app, size, driver(screen))
+    assert compare(snap_compare, app, size, showing(SCREENS[screen]))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,16 @@ async def still_cursors(pilot: Pilot[None]) -> None:
         assert isinstance(field, Input | TextArea)
         field.cursor_blink = False
     await pilot.pause()
+
+
+def showing(keys: list[str]) -> Callable[[Pilot[None]], Awaitable[None]]:
+    """The ``run_before`` of a screen reached by ``keys`` alone: press them, still the cursors."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await press_keys(pilot, keys)
+        await still_cursors(pilot)
+
+    return run_before
 
 
 def make_app(survey_path: Path, screen: str, lang: str, theme: str, **more: Any) -> KioskApp:
