@@ -219,7 +219,7 @@ def main() -> None:
     if args.crash_rounds:
         print(f"\nkill -9 crash test, {args.crash_rounds} rounds:")
         env = {**os.environ, "BORGERKIOSK_CRASH_ROUNDS": str(args.crash_rounds)}
-        test = str(ROOT / "tests" / "test_store_crash.py")
+        test = str(ROOT / "tests" / "store" / "test_store_crash.py")
         done = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test],
             env=env,

@@ -1,4 +1,6 @@
-"""Fixtures shared across the suite: real data directories and records."""
+"""Fixtures used in more than one area of the suite: real data directories and records, and
+the real collector on 127.0.0.1. Each area's own fixtures are in its folder's conftest.py;
+plain helpers (no fixtures) are in tests/helpers."""
 
 from __future__ import annotations
 
@@ -8,11 +10,9 @@ from typing import Any
 
 import pytest
 
-from kiosk.paths import PROJECT_ROOT
+from helpers.collector import TOKEN, CollectorProcess
 from kiosk.records import new_record
 from kiosk.store import RecordStore
-
-BUNDLED_SURVEY = PROJECT_ROOT / "surveys" / "gentofte-moedes.yaml"
 
 
 @pytest.fixture
@@ -55,3 +55,22 @@ def make_record() -> Callable[..., dict[str, Any]]:
         return new_record(**fields)
 
     return make
+
+
+@pytest.fixture
+def token_file(tmp_path: Path) -> Path:
+    """The collector's token, as a file the collector and ``kiosk sync`` read."""
+    path = tmp_path / "collector.token"
+    path.write_text(TOKEN + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def shared_collector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CollectorProcess]:
+    """One collector for a module's tests; each test uses its own kiosk id."""
+    base = tmp_path_factory.mktemp("collector")
+    token_path = base / "token"
+    token_path.write_text(TOKEN)
+    collector = CollectorProcess(base / "collector.db", token_path).start()
+    yield collector
+    collector.stop()

@@ -50,7 +50,7 @@ CORNER_TAPS, CORNER_SECONDS, CORNER_SIZE = 5, 3.0, (6, 2)
 #: The app's return value when the organiser quits: ``kiosk run`` starts it again after any
 #: other ending (see kiosk/app/supervise.py).
 ORGANISER_QUIT = "organiser-quit"
-#: TEST ONLY (tests/test_e2e_supervise.py): after this many saved records the app raises an
+#: TEST ONLY (tests/e2e/test_e2e_supervise.py): after this many saved records the app raises an
 #: exception, so the test sees ``kiosk run`` start it again. Whoever can set the kiosk's
 #: environment controls the kiosk anyway; unset, nothing of it runs.
 TEST_CRASH_ENV = "BORGERKIOSK_TEST_CRASH_AFTER"

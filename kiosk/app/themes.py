@@ -1,7 +1,7 @@
 """The kiosk's colour palettes, read from ``assets/themes/<name>.toml``.
 
 The .tcss files use only these ``$k-*`` variables for colours, so the contrast test can
-check every text/background pair of every theme (tests/test_app_contrast.py).
+check every text/background pair of every theme (tests/app/test_app_contrast.py).
 """
 
 from __future__ import annotations

@@ -1,0 +1,106 @@
+"""Every ``kiosk`` command shown in the README and docs/ runs as written (issue 11).
+
+Commands are read from the fenced shell blocks of the Markdown files. Synopses (with
+``[options]`` or ``A|B``) are not commands; ``kiosk run``, ``kiosk init`` and ``collector
+serve`` wait for a person or run until stopped, and are driven in tmux and Pilot tests
+elsewhere. Everything else runs in a sandbox folder: absolute paths such as
+``/media/usb/kiosk-1`` live under it, ``surveys/`` is the bundled folder, and the example
+collector address is a real collector on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers.collector import TOKEN, CollectorProcess, fill
+from kiosk.paths import PROJECT_ROOT
+
+pytestmark = pytest.mark.timeout(300)
+
+DOCS = [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs").glob("*.md"))]
+SHELL_BLOCKS = ("sh", "bash", "console", "shell", "")
+#: Subcommands that wait for a person or run until stopped (tested in tmux/Pilot elsewhere).
+NOT_HERE = ("kiosk run", "kiosk init", "kiosk collector serve")
+EXAMPLE_COLLECTOR = "https://collector.example.dk"
+
+
+def shown_commands(path: Path) -> list[tuple[str, str]]:
+    """(file:line, command) for each ``kiosk ...`` line of the shell blocks in ``path``."""
+    found: list[tuple[str, str]] = []
+    lang: str | None = None
+    joined, first = "", 0
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith("```"):
+            lang = None if lang is not None else line[3:].strip()
+            joined = ""
+            continue
+        if lang not in SHELL_BLOCKS:
+            continue
+        if not joined:
+            first = number
+        if line.rstrip().endswith("\\"):
+            joined += line.rstrip()[:-1] + " "
+            continue
+        command = " ".join(re.sub(r"\s+#\s.*$", "", joined + line).split())
+        joined = ""
+        if command.startswith("kiosk "):
+            found.append((f"{path.relative_to(PROJECT_ROOT)}:{first}", command))
+    return found
+
+
+def is_synopsis(command: str) -> bool:
+    return "[" in command or "|" in command or "..." in command
+
+
+COMMANDS = [
+    pytest.param(command, id=where)
+    for path in DOCS
+    for where, command in shown_commands(path)
+    if not is_synopsis(command) and not command.startswith(NOT_HERE)
+]
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("docs")
+    (root / "surveys").symlink_to(PROJECT_ROOT / "surveys")
+    (root / "collector.token").write_text(TOKEN + "\n", encoding="utf-8")
+    for n in (1, 2):  # two kiosks' data, as on two USB sticks
+        fill(root / "media" / "usb" / f"kiosk-{n}", f"kiosk-{n}", 6)
+    return root
+
+
+def as_run_here(command: str, sandbox: Path, collector: str) -> list[str]:
+    """The command's words with absolute paths under the sandbox and the local collector."""
+    words = []
+    for word in shlex.split(command.replace(EXAMPLE_COLLECTOR, collector)):
+        if word.startswith("~/"):
+            word = str(sandbox / word[2:])
+        elif word.startswith("/"):
+            word = str(sandbox / word.lstrip("/"))
+        words.append(word)
+    return [sys.executable, "-m", "kiosk", *words[1:]]
+
+
+def test_the_docs_show_commands_to_check() -> None:
+    assert len(COMMANDS) >= 5
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_documented_command_runs_as_written(
+    command: str, sandbox: Path, shared_collector: CollectorProcess
+) -> None:
+    argv = as_run_here(command, sandbox, shared_collector.url)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    env["KIOSK_DATA"] = str(sandbox / "data")  # never the user's own data directory
+    done = subprocess.run(argv, cwd=sandbox, env=env, capture_output=True, text=True, timeout=240)
+    shown = f"{command}\n{done.stdout}\n{done.stderr}"
+    assert "Traceback" not in shown
+    assert done.returncode == 0, shown
