@@ -12,6 +12,7 @@ import logging
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
@@ -251,8 +252,8 @@ def _add_definitions_route(
     app: FastAPI,
     storage: CollectorStorage,
     slots: threading.BoundedSemaphore,
-    check_token: Any,
-    busy: Any,
+    check_token: Callable[..., None],
+    busy: Callable[[str], Response],
 ) -> None:
     """``PUT /v1/surveys/{survey_hash}``: keep a survey definition, once, under its hash."""
 
