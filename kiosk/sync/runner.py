@@ -123,9 +123,9 @@ def send_definitions(
     """Before ``records`` go, send the survey definitions of their hashes that this client
     has not settled yet, from ``DATA/surveys/<hash>.json`` (docs/sync-protocol.md).
 
-    Never stops the records: an older collector (404/405), a refusal (409, 422, 413) or
-    a hash kept nowhere in the data directory is noted in the summary, once. Network and
-    token trouble raise as for records (the records could not go either).
+    Never stops the records: an older collector (404/405), a refusal (409, 422, 413),
+    answers that are not a collector's (a proxy) or a hash kept nowhere in the data
+    directory are noted in the summary. A refused token raises as for records.
     """
     uploads = client.definitions
     if uploads.unsupported:
@@ -141,6 +141,12 @@ def send_definitions(
             continue
         try:
             outcome = client.put_definition(digest, definition)
+        except TransientError as exc:
+            # not a collector's answer, past every retry: a proxy that forwards only the
+            # record route, or the network is down (then the records will say so); tried
+            # again next run, and the records go all the same
+            summary.definition_notes.append(f"survey {name} (hash {digest[:12]}): {exc}")
+            continue
         except PayloadTooLarge:
             outcome = "larger than the collector's body limit; not sent"
         except RefusedError as exc:

@@ -315,3 +315,27 @@ def test_an_old_collector_without_the_route_still_takes_every_record(
         stored = {r["id"] for r in old.storage.iter_records()}
     assert stored == set(ids)
     assert stored_surveys(tmp_path / "old.db") == {}
+
+
+def test_a_proxy_that_does_not_forward_the_route_still_lets_the_records_through(
+    tmp_path: Path, collector: CollectorProcess, token_file: Path
+) -> None:
+    """A proxy's own 404 (no collector marker) to every try of the definition: the run
+    notes it and sends the records; the next run sends the definition."""
+    from faultproxy import FaultProxy, answer
+
+    data_dir = tmp_path / "kiosk-proxy"
+    ids = kiosk_data(data_dir, "kiosk-proxy", 4)
+    with FaultProxy(collector.port) as proxy:
+        proxy.queue(*[answer(404, b"<html>Not Found</html>") for _ in range(5)])
+        done, summary = kiosk_sync(data_dir, proxy.url, token_file, tmp_path / "s1.json")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert summary["synced"] == 4 and summary["definitions_sent"] == 0
+        assert "not as a Borgerkiosk collector" in summary["definition_notes"][0]
+        assert [s.method for s in proxy.seen][:6] == ["PUT"] * 5 + ["POST"]
+        assert stored_surveys(collector.db) == {}
+        kiosk_data(data_dir, "kiosk-proxy", 1)
+        done, summary = kiosk_sync(data_dir, proxy.url, token_file, tmp_path / "s2.json")
+        assert done.returncode == 0 and summary["definitions_sent"] == 1
+    assert set(collector.rows("kiosk-proxy")) >= set(ids)
+    assert list(stored_surveys(collector.db)) == [HASH]
