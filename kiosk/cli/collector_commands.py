@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from kiosk.cli.errors import EXIT_FAILED, fail
+from kiosk.cli.report_command import filter_options
 from kiosk.cli.tokens import TOKEN_ENV, check_token, read_token_file
 
 
@@ -165,10 +166,12 @@ def serve(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "csv"]),
+    type=click.Choice(["jsonl", "csv", "xlsx"]),
     default="jsonl",
     show_default=True,
-    help="jsonl: the records as stored; csv: one file per survey, a column per question.",
+    help="jsonl: the records as stored; csv: one file per survey, a column per question; "
+    "xlsx: the Excel workbook of kiosk export --format xlsx, with the definitions the kiosks "
+    "sent (docs/results.md).",
 )
 @click.option(
     "--out",
@@ -183,24 +186,46 @@ def serve(
     "survey_files",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="CSV: survey files whose question order the columns follow (repeat for several). "
-    "Default: the bundled surveys.",
+    help="CSV: survey files whose question order the columns follow (repeat for several); "
+    "xlsx: definitions besides those the kiosks sent. Default: the bundled surveys.",
 )
+@filter_options
 def collector_export(
     db: Path,
     fmt: str,
     out_arg: str | None,
     survey_id: str | None,
     survey_files: tuple[Path, ...],
+    kiosks: tuple[str, ...],
+    date_from: Any,
+    date_to: Any,
+    include_partial: bool,
+    include_suspect: bool,
+    lang: str,
 ) -> None:
-    """Export the merged records of all kiosks (JSONL, or CSV one file per survey).
+    """Export the merged records of all kiosks (JSONL, CSV one file per survey, or XLSX).
+
+    The filters (--kiosk, --from, --to, --no-partial, --include-suspect, --lang)
+    apply to the workbook. The database is only read.
 
     \b
     Examples:
         kiosk collector export --db collector.db --format jsonl --out all.jsonl
         kiosk collector export --db collector.db --format csv --out results/
+        kiosk collector export --db collector.db --format xlsx --out resultater.xlsx
     """
     import sqlite3
+
+    if fmt == "xlsx":
+        from kiosk.cli.report_command import source_or_exit, write_xlsx_or_exit
+
+        out_file = Path(out_arg) if out_arg else None
+        if out_file is None or out_file.is_dir():
+            fail("An Excel workbook needs a file name: --out results.xlsx", EXIT_FAILED)
+        collected, definitions, sources = source_or_exit((), db, survey_files)
+        filter_args = (kiosks, date_from, date_to, include_partial, include_suspect)
+        write_xlsx_or_exit(out_file, collected, definitions, sources, survey_id, filter_args, lang)
+        return
 
     from kiosk.cli.data_commands import survey_question_orders
     from kiosk.cli.output import OutputFile, out_folder, output_file, report_written

@@ -370,37 +370,13 @@ def _export_xlsx(
     """``--format xlsx``: the workbook, written through a temporary file."""
     from kiosk.cli.report_command import (
         load_definitions_or_warn,
-        make_filters,
         read_data_dirs,
-        warn_missing,
+        write_xlsx_or_exit,
     )
-    from kiosk.i18n import Translator
-    from kiosk.results import tally
-    from kiosk.results.workbook import write_workbook
 
     if out is None or out.is_dir():
         click.echo("An Excel workbook needs a file name: --out results.xlsx", err=True)
         sys.exit(2)
-    filters = make_filters(*filter_args)
     definitions = load_definitions_or_warn(survey_files, [data_dir])
     collected = read_data_dirs([data_dir], include_contact)
-    t = Translator(lang)
-    yes_no = (t("question.yes"), t("question.no"))
-    results = tally(collected.records, definitions, filters, lang, yes_no, survey_id)
-    warn_missing(results)
-    try:
-        write_workbook(
-            out,
-            collected.records,
-            results,
-            definitions,
-            t,
-            contacts=collected.contacts,
-            sources=[str(data_dir)],
-        )
-    except OSError as exc:
-        click.echo(f"Cannot write {out}: {exc.strerror}", err=True)
-        sys.exit(2)
-    visits = sum(s.visitors for s in results.surveys)
-    ideas = sum(s.ideas for s in results.surveys)
-    click.echo(f"Exported {visits} visits and {ideas} idea cards to {out}", err=True)
+    write_xlsx_or_exit(out, collected, definitions, [str(data_dir)], survey_id, filter_args, lang)

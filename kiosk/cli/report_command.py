@@ -91,17 +91,24 @@ def make_filters(
     )
 
 
-def load_definitions_or_warn(files: Iterable[Path], data_dirs: Iterable[Path] = ()) -> Any:
-    """Survey definitions from the files given (or the bundled surveys/) and those the kiosks
-    kept in their data directories, warning on bad ones."""
+def load_definitions_or_warn(
+    files: Iterable[Path],
+    data_dirs: Iterable[Path] = (),
+    kept: Iterable[tuple[str, Any]] = (),
+) -> Any:
+    """Survey definitions from the files given (or the bundled surveys/), those the kiosks
+    kept in their data directories and ``kept`` (hash, survey) pairs (a collector's),
+    warning on bad ones."""
     from kiosk.results.sources import load_definitions
     from kiosk.survey.archive import kept_definitions
 
     paths = list(files) or sorted(SURVEYS_DIR.glob("*.yaml"))
     definitions, problems = load_definitions(paths)
+    for digest, survey in kept:
+        definitions.add(survey, digest)
     for data_dir in data_dirs:
-        kept, unusable = kept_definitions(data_dir)
-        for digest, survey in kept:
+        found, unusable = kept_definitions(data_dir)
+        for digest, survey in found:
             definitions.add(survey, digest)
         problems += unusable
     for problem in problems:
@@ -134,6 +141,79 @@ def read_data_dirs(data_dirs: Sequence[Path], include_contact: bool = False) -> 
     return Collected(records, contacts)
 
 
+def read_collector_or_exit(db: Path) -> Any:
+    """The records and definitions of a collector database (read-only), or exit 2 saying why."""
+    from kiosk.results.sources import NotACollectorDatabase, read_collector_db
+
+    try:
+        data = read_collector_db(db)
+    except NotACollectorDatabase as exc:
+        click.echo(f"Cannot read {exc}", err=True)
+        sys.exit(2)
+    for problem in data.problems:
+        click.echo(f"warning: {problem}", err=True)
+    return data
+
+
+def source_or_exit(
+    data_dirs: Sequence[Path], db: Path | None, survey_files: Iterable[Path]
+) -> tuple[Collected, Any, list[str]]:
+    """Records, definitions and the source names from ``--data DIR...`` or ``--db FILE``."""
+    if bool(data_dirs) == (db is not None):
+        click.echo(
+            "Give the kiosks' data directories (--data DIR, repeatable) or the collector's "
+            "database (--db collector.db), one of the two.",
+            err=True,
+        )
+        sys.exit(2)
+    if db is not None:
+        data = read_collector_or_exit(db)
+        definitions = load_definitions_or_warn(survey_files, kept=data.definitions)
+        return Collected(data.records, None), definitions, [f"collector {db}"]
+    definitions = load_definitions_or_warn(survey_files, data_dirs)
+    return read_data_dirs(data_dirs), definitions, [str(d) for d in data_dirs]
+
+
+def write_xlsx_or_exit(
+    out: Path | None,
+    collected: Collected,
+    definitions: Any,
+    sources: Sequence[str],
+    survey_id: str | None,
+    filter_args: tuple[Any, ...],
+    lang: str,
+) -> None:
+    """The workbook of ``kiosk export`` and ``kiosk collector export --format xlsx``."""
+    from kiosk.i18n import Translator
+    from kiosk.results import tally
+    from kiosk.results.workbook import write_workbook
+
+    if out is None or out.is_dir():
+        click.echo("An Excel workbook needs a file name: --out results.xlsx", err=True)
+        sys.exit(2)
+    filters = make_filters(*filter_args)
+    t = Translator(lang)
+    yes_no = (t("question.yes"), t("question.no"))
+    results = tally(collected.records, definitions, filters, lang, yes_no, survey_id)
+    warn_missing(results)
+    try:
+        write_workbook(
+            out,
+            collected.records,
+            results,
+            definitions,
+            t,
+            contacts=collected.contacts,
+            sources=sources,
+        )
+    except OSError as exc:
+        click.echo(f"Cannot write {out}: {exc.strerror}", err=True)
+        sys.exit(2)
+    visits = sum(s.visitors for s in results.surveys)
+    ideas = sum(s.ideas for s in results.surveys)
+    click.echo(f"Exported {visits} visits and {ideas} idea cards to {out}", err=True)
+
+
 def warn_missing(results: Any) -> None:
     for survey in results.surveys:
         for version in survey.versions:
@@ -151,10 +231,16 @@ def warn_missing(results: Any) -> None:
     "--data",
     "data_dirs",
     multiple=True,
-    required=True,
     metavar="DIR",
     type=click.Path(path_type=Path),
     help="A kiosk's data directory; repeat for several kiosks.",
+)
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Instead of --data: the collector's database, with the merged records of every "
+    "kiosk and the survey definitions they sent (read only).",
 )
 @click.option("--survey", "survey_id", metavar="ID", help="Only this survey.")
 @filter_options
@@ -176,6 +262,7 @@ def warn_missing(results: Any) -> None:
 )
 def report(
     data_dirs: tuple[Path, ...],
+    db: Path | None,
     survey_id: str | None,
     kiosks: tuple[str, ...],
     date_from: datetime | None,
@@ -189,6 +276,8 @@ def report(
     """Write a self-contained HTML report: charts, counts, text answers and idea cards.
 
     The file needs no network to view; open it in a browser and print it on A4.
+    The records come from kiosk data directories (--data) or the collector's
+    database (--db), which also holds the survey definitions the kiosks sent.
     Completed and partial visits are counted; suspect ones are left out and
     counted apart unless --include-suspect is given.
 
@@ -196,14 +285,14 @@ def report(
     Examples:
         kiosk report --data /media/usb/kiosk-1 --data /media/usb/kiosk-2 -o rapport.html
         kiosk report --data merged/ --survey gentofte-moedes --lang en -o report.html
+        kiosk report --db collector.db -o rapport.html
     """
     from kiosk.i18n import Translator
     from kiosk.results import tally
     from kiosk.results.report import write_report
 
     filters = make_filters(kiosks, date_from, date_to, include_partial, include_suspect)
-    definitions = load_definitions_or_warn(survey_files, data_dirs)
-    collected = read_data_dirs(data_dirs)
+    collected, definitions, sources = source_or_exit(data_dirs, db, survey_files)
     t = Translator(lang)
     results = tally(
         collected.records,
@@ -217,7 +306,7 @@ def report(
     if survey_id is not None and not results.surveys:
         click.echo(f"warning: no records of survey {survey_id!r} match", err=True)
     try:
-        write_report(out, results, t, sources=[str(d) for d in data_dirs])
+        write_report(out, results, t, sources=sources)
     except OSError as exc:
         click.echo(f"Cannot write {out}: {exc.strerror}", err=True)
         sys.exit(2)

@@ -12,6 +12,7 @@ import logging
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
@@ -21,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
+from kiosk.collector import definitions
 from kiosk.collector.limits import BodyLimitMiddleware, SyncHeaderMiddleware
 from kiosk.collector.schema import KioskId, RecordModel
 from kiosk.collector.storage import CollectorBusy, CollectorStorage
@@ -28,6 +30,7 @@ from kiosk.sync.protocol import (
     DIGEST_ROUTE,
     HEALTH_PATH,
     SUBMISSIONS_PATH,
+    SURVEY_ROUTE,
     RecordResult,
     canonical_json,
     token_problem,
@@ -73,8 +76,13 @@ def create_app(
     *,
     max_body: int = DEFAULT_MAX_BODY,
     max_concurrent: int = DEFAULT_MAX_CONCURRENT,
+    accept_definitions: bool = True,
 ) -> FastAPI:
-    """The collector application over ``storage``, accepting requests bearing ``token``."""
+    """The collector application over ``storage``, accepting requests bearing ``token``.
+
+    ``accept_definitions=False`` leaves out ``PUT /v1/surveys/{survey_hash}``: a collector
+    as it was before survey definitions travelled, which new kiosks must keep working with.
+    """
     problem = token_problem(token)
     if problem:
         raise ValueError(f"the collector cannot use this token: {problem}")
@@ -223,9 +231,123 @@ def create_app(
             "stores": found.stores,
         }
 
+    if accept_definitions:
+        definitions.create_table(storage.connection())
+        _add_definitions_route(app, storage, slots, check_token, busy)
+
     app.add_middleware(BodyLimitMiddleware, max_body=max_body)
     app.add_middleware(SyncHeaderMiddleware)
     return app
+
+
+class DefinitionReply(BaseModel):
+    survey_hash: str
+    status: Literal["accepted", "duplicate"]
+
+
+_SURVEY_HASH = re.compile(r"[0-9a-f]{64}\Z")
+
+
+def _add_definitions_route(
+    app: FastAPI,
+    storage: CollectorStorage,
+    slots: threading.BoundedSemaphore,
+    check_token: Callable[..., None],
+    busy: Callable[[str], Response],
+) -> None:
+    """``PUT /v1/surveys/{survey_hash}``: keep a survey definition, once, under its hash."""
+
+    def keep(survey_hash: str, body: bytes) -> Response:
+        """Check and store one definition (in the thread pool: JSON and SQLite block)."""
+        from kiosk.survey.loader import definition_hash
+        from kiosk.survey.model import Survey
+
+        if not _SURVEY_HASH.match(survey_hash):
+            return _refused(
+                ["path", "survey_hash"],
+                "must be the survey's sha256 as 64 lowercase hex digits",
+                "survey_hash",
+            )
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            return _refused(["body"], "not a JSON document", "json")
+        if not isinstance(data, dict):
+            return _refused(["body"], "a survey definition is a JSON object", "type")
+        try:
+            survey = Survey.model_validate(data)
+            own_hash = definition_hash(data)
+        except ValidationError as exc:
+            problems = [
+                {
+                    "loc": ["body", *_safe_loc(error["loc"])],
+                    "msg": error["msg"],
+                    "type": error["type"],
+                }
+                for error in exc.errors()[:10]
+            ]
+            log.warning("refused a survey definition: %s", _where(problems[0]["loc"]))
+            return _json({"detail": problems}, 422)
+        except (UnicodeError, ValueError, RecursionError):
+            return _refused(["body"], "holds characters that are not valid Unicode", "unicode")
+        if own_hash != survey_hash:
+            return _refused(
+                ["path", "survey_hash"],
+                "differs from the sha256 of the definition sent (kiosk.survey.loader."
+                "definition_hash): send each definition under its own hash",
+                "hash_mismatch",
+            )
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        try:
+            outcome = definitions.put_definition(storage.connection(), own_hash, survey.id, text)
+        except CollectorBusy as exc:
+            return busy(str(exc))
+        log.info("survey %s definition %s: %s", _quoted(survey.id), own_hash[:12], outcome)
+        if outcome == "conflict":
+            return _json(
+                {"detail": "another definition is stored under this hash; the stored one is kept"},
+                409,
+            )
+        return _json({"survey_hash": own_hash, "status": outcome}, 200)
+
+    @app.put(
+        SURVEY_ROUTE,
+        response_model=DefinitionReply,
+        dependencies=[Depends(check_token)],
+        responses={
+            401: {"description": "Missing or wrong token"},
+            409: {"description": "Another definition is stored under this hash: kept"},
+            413: {"description": "Body over the collector's limit"},
+            422: {"description": "Not a survey definition, or not of this hash"},
+            503: {"description": "Busy: retry after Retry-After seconds"},
+        },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            }
+        },
+    )
+    async def put_survey(survey_hash: str, request: Request) -> Response:
+        """Keep the survey definition records of this hash were answered with
+        (docs/sync-protocol.md). The same definition again is fine; another under a
+        known hash is refused (409) and never overwrites it."""
+        if not await run_in_threadpool(slots.acquire, True, 0.5):
+            return busy("too many concurrent requests")
+        try:
+            chunks = []
+            try:
+                async for chunk in request.stream():
+                    chunks.append(chunk)
+            except ClientDisconnect:
+                return Response(status_code=400)
+            return await run_in_threadpool(keep, survey_hash, b"".join(chunks))
+        finally:
+            slots.release()
+
+
+def _refused(loc: list[int | str], msg: str, kind: str) -> Response:
+    return _json({"detail": [{"loc": loc, "msg": msg, "type": kind}]}, 422)
 
 
 def shared_kiosk_id_warning(kiosk_id: str, stores: list[str]) -> str:

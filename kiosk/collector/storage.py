@@ -81,6 +81,11 @@ class CollectorStorage:
                 self._connections.append(conn)
         return conn
 
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection, for the tables kept in their own modules
+        (:mod:`kiosk.collector.definitions`)."""
+        return self._conn()
+
     def close(self) -> None:
         with self._lock:
             for conn in self._connections:

@@ -162,9 +162,16 @@ def validate_text(text: str, name: str = "<survey>") -> Report:
 
 def survey_hash(survey: Survey) -> str:
     """sha256 of the survey's content, independent of comments and layout in its file."""
-    canonical = json.dumps(
-        survey.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False
-    )
+    return definition_hash(survey.model_dump(mode="json", by_alias=True))
+
+
+def definition_hash(dumped: Any) -> str:
+    """:func:`survey_hash` of a survey already dumped to JSON data (a kept or sent definition).
+
+    The collector checks a sent definition with it, without depending on its own survey
+    model giving the same dump as the kiosk's. Raises UnicodeError for a lone surrogate.
+    """
+    canonical = json.dumps(dumped, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -14,7 +14,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -29,6 +29,7 @@ from kiosk.sync.protocol import (
     HEALTH_PATH,
     RESULT_STATUSES,
     SUBMISSIONS_PATH,
+    SURVEY_PATH,
     SYNC_HEADER,
     SYNC_HEADER_VALUE,
     RecordResult,
@@ -65,6 +66,11 @@ class PayloadTooLarge(SyncError):
 class RefusedError(SyncError):
     """The collector refused the request itself (400/404/422 ...): not a network problem."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        #: The HTTP status: 404/405 to a survey definition means an older collector.
+        self.status = status
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -81,6 +87,17 @@ class RetryPolicy:
             return min(max(retry_after, 0.0), self.max_retry_after)
         ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
         return random.uniform(ceiling / 2, ceiling)
+
+
+@dataclass
+class DefinitionUploads:
+    """What a client did with survey definitions, kept for its life (a ``kiosk sync`` run,
+    or a kiosk's background sync across its rounds), so each hash is sent once."""
+
+    #: Hashes settled: the collector holds them, or refused them, or none is kept locally.
+    settled: set[str] = field(default_factory=set)
+    #: The collector answered 404/405: it is older than definitions; none is sent again.
+    unsupported: bool = False
 
 
 class SyncClient:
@@ -111,6 +128,7 @@ class SyncClient:
         self._adapter = DeadlineAdapter()
         #: Warnings the collector sent with its replies, each once, in the order received.
         self.warnings: list[str] = []
+        self.definitions = DefinitionUploads()
         self._session.mount("http://", self._adapter)
         self._session.mount("https://", self._adapter)
         # Passed with every request: requests lets $REQUESTS_CA_BUNDLE override a session's
@@ -159,7 +177,7 @@ class SyncClient:
             )
         if status != 200:
             raise RefusedError(
-                f"the collector refused the request: HTTP {status} {_detail(response)}"
+                f"the collector refused the request: HTTP {status} {_detail(response)}", status
             )
         try:
             payload = response.json()
@@ -220,6 +238,16 @@ class SyncClient:
             if isinstance(warning, str) and warning not in self.warnings:
                 self.warnings.append(clean_text(warning, 500))  # shown on a terminal
         return results
+
+    def put_definition(self, digest: str, definition: dict[str, Any]) -> str:
+        """Send one survey definition under its hash; ``accepted`` or ``duplicate``.
+
+        Raises :class:`RefusedError` (its ``status`` 404/405: an older collector without
+        the route; 409: another definition is kept under this hash; 422: refused) and
+        :class:`PayloadTooLarge` besides the errors every request may raise.
+        """
+        path = SURVEY_PATH.format(survey_hash=requests.utils.quote(digest, safe=""))
+        return self._with_retries("PUT", path, json=definition, parse=_parse_definition)
 
     def digest(self, kiosk_id: str) -> dict[str, Any]:
         """The collector's count and id digest for one kiosk."""
@@ -313,6 +341,12 @@ def _parse_results(payload: Any, sent_ids: Sequence[str]) -> list[RecordResult]:
     if set(results) != expected or len(payload["results"]) != len(sent_ids):
         raise ValueError(f"{len(payload['results'])} results for {len(sent_ids)} records sent")
     return [results[rid] for rid in sent_ids]
+
+
+def _parse_definition(payload: Any) -> str:
+    if not isinstance(payload, dict) or payload.get("status") not in ("accepted", "duplicate"):
+        raise ValueError("no accepted or duplicate status")
+    return str(payload["status"])
 
 
 def _parse_digest(payload: Any) -> dict[str, Any]:

@@ -22,6 +22,10 @@ HEALTH_PATH = "/v1/health"
 DIGEST_PATH = "/v1/kiosks/{kiosk_id}/digest"
 #: The route as the collector declares it: a kiosk id may hold a "/" (sent as %2F).
 DIGEST_ROUTE = "/v1/kiosks/{kiosk_id:path}/digest"
+#: A survey definition by its survey_hash: the kiosk PUTs it before records of that hash.
+SURVEY_PATH = "/v1/surveys/{survey_hash}"
+#: As the collector declares it: any text, so a malformed hash gets a worded 422, not a 404.
+SURVEY_ROUTE = "/v1/surveys/{survey_hash:path}"
 
 RESULT_STATUSES: frozenset[ResultStatus] = STORED_STATUSES | REJECTED_STATUSES
 

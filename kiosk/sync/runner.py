@@ -8,8 +8,11 @@ and marking it synced twice changes nothing.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from kiosk.records import public_view
@@ -29,6 +32,7 @@ from kiosk.sync.summary import Rejection, SyncSummary, VerifyResult
 log = logging.getLogger("kiosk.sync")
 
 DEFAULT_BATCH_SIZE = 500
+_HASH = re.compile(r"[0-9a-f]{64}\Z")
 
 Progress = Callable[[int, int], None]  # (records done this run, records pending at start)
 
@@ -64,6 +68,7 @@ def sync_store(
                 break
             kiosk_id = batch[0].get("kiosk_id")
             batch = [r for r in batch if r.get("kiosk_id") == kiosk_id]
+            send_definitions(store, client, batch, summary)
             try:
                 results = client.submit(
                     str(kiosk_id), [public_view(r) for r in batch], store_id=store_id
@@ -109,6 +114,93 @@ def sync_store(
     return summary
 
 
+def send_definitions(
+    store: RecordStore,
+    client: SyncClient,
+    records: list[dict[str, Any]],
+    summary: SyncSummary,
+) -> None:
+    """Before ``records`` go, send the survey definitions of their hashes that this client
+    has not settled yet, from ``DATA/surveys/<hash>.json`` (docs/sync-protocol.md).
+
+    Never stops the records: an older collector (404/405), a refusal (409, 422, 413),
+    answers that are not a collector's (a proxy) or a hash kept nowhere in the data
+    directory are noted in the summary. A refused token raises as for records.
+    """
+    uploads = client.definitions
+    if uploads.unsupported:
+        return
+    hashes = sorted({str(r.get("survey_hash")) for r in records} - uploads.settled)
+    for digest in hashes:
+        example = next(r for r in records if str(r.get("survey_hash")) == digest)
+        name = f"{example.get('survey_id')} version {example.get('survey_version')}"
+        definition, problem = _kept_definition(store.data_dir, digest)
+        if definition is None:
+            uploads.settled.add(digest)
+            summary.definition_notes.append(f"survey {name} (hash {digest[:12]}): {problem}")
+            continue
+        try:
+            outcome = client.put_definition(digest, definition)
+        except TransientError as exc:
+            # not a collector's answer, past every retry: a proxy that forwards only the
+            # record route, or the network is down (then the records will say so); tried
+            # again next run, and the records go all the same
+            summary.definition_notes.append(f"survey {name} (hash {digest[:12]}): {exc}")
+            continue
+        except PayloadTooLarge:
+            outcome = "larger than the collector's body limit; not sent"
+        except RefusedError as exc:
+            if exc.status in (404, 405):
+                uploads.unsupported = True
+                summary.definition_notes.append(OLD_COLLECTOR_NOTE)
+                log.warning("the collector takes no survey definitions (an older version)")
+                return
+            outcome = (
+                "the collector keeps another definition under this hash; not replaced"
+                if exc.status == 409
+                else str(exc)
+            )
+        uploads.settled.add(digest)
+        if outcome in ("accepted", "duplicate"):
+            summary.definitions_sent += outcome == "accepted"
+        else:
+            summary.definition_notes.append(f"survey {name} (hash {digest[:12]}): {outcome}")
+
+
+#: Said once a run when the collector has no definitions route.
+OLD_COLLECTOR_NOTE = (
+    "the collector takes no survey definitions (an older version): the records are synced "
+    "all the same; a report from the collector's database needs the survey files "
+    "(--survey-file) or a newer collector"
+)
+
+
+def _kept_definition(data_dir: Path, digest: str) -> tuple[dict[str, Any] | None, str]:
+    """The definition kept as ``DATA/surveys/<digest>.json``, or None and why not."""
+    from kiosk.survey.archive import FOLDER
+    from kiosk.survey.loader import definition_hash
+
+    if not _HASH.match(digest):
+        return None, "not a survey hash; no definition sent"
+    path = data_dir / FOLDER / f"{digest}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None, (
+            f"no kept definition in {path.parent} (records from before kiosks kept them); "
+            "a report from the collector needs its survey file"
+        )
+    except (OSError, ValueError, RecursionError) as exc:
+        return None, f"{path} cannot be read ({type(exc).__name__}); no definition sent"
+    try:
+        matches = isinstance(data, dict) and definition_hash(data) == digest
+    except (UnicodeError, ValueError):
+        matches = False
+    if not matches:
+        return None, f"{path} does not hold the definition of this hash; not sent"
+    return data, ""
+
+
 def _mark(store: RecordStore, results: list[RecordResult], summary: SyncSummary) -> None:
     """Mark what the collector holds as synced, flag what it refused, and count both."""
     store.mark_synced([res.id for res in results if res.status in STORED_STATUSES])
@@ -139,6 +231,7 @@ def _resend(
         queue = [records[i : i + size] for i in range(0, len(records), size)]
         while queue:
             batch = queue.pop(0)
+            send_definitions(store, client, batch, summary)
             try:
                 results = client.submit(kiosk_id, [public_view(r) for r in batch], store_id)
             except PayloadTooLarge:

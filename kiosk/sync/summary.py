@@ -39,6 +39,10 @@ class SyncSummary:
     warnings: list[str] = field(default_factory=list)
     #: Records sent again with ``--resend`` although marked synced (to another collector).
     resent: int = 0
+    #: Survey definitions the collector stored new in this run.
+    definitions_sent: int = 0
+    #: Definitions not sent and why (an older collector, none kept, refused); never an error.
+    definition_notes: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:

@@ -34,6 +34,10 @@ def print_summary(
     out.print(f"  remaining:         {summary.remaining}")
     if summary.resent:
         out.print(f"  sent again:        {summary.resent} (--resend)")
+    if summary.definitions_sent:
+        out.print(f"  survey definitions sent: {summary.definitions_sent}")
+    for note in summary.definition_notes:
+        out.print(f"  survey definition not sent: {note}", markup=False)
     _print_rejections(out, summary.rejected)
     if summary.rejected_before:
         out.print(f"  rejected earlier:  {len(summary.rejected_before)} (still flagged)")
@@ -117,6 +121,8 @@ def write_summary_json(
         ],
         "remaining": summary.remaining,
         "resent": summary.resent,
+        "definitions_sent": summary.definitions_sent,
+        "definition_notes": summary.definition_notes,
         "warnings": summary.warnings,
         "error": summary.error,
         "exit_code": code,

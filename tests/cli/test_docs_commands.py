@@ -20,7 +20,10 @@ from pathlib import Path
 import pytest
 
 from helpers.collector import TOKEN, CollectorProcess, fill
+from kiosk.collector.storage import CollectorStorage
 from kiosk.paths import PROJECT_ROOT
+from kiosk.records import public_view
+from kiosk.store import RecordStore
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -74,6 +77,12 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "collector.token").write_text(TOKEN + "\n", encoding="utf-8")
     for n in (1, 2):  # two kiosks' data, as on two USB sticks
         fill(root / "media" / "usb" / f"kiosk-{n}", f"kiosk-{n}", 6)
+    # a collector's database holding the first kiosk's records (kiosk report --db)
+    with RecordStore(root / "media" / "usb" / "kiosk-1") as store:
+        records = [public_view(r) for r in store.records()]
+    storage = CollectorStorage(root / "collector.db")
+    storage.store_batch([(r["id"], r) for r in records])
+    storage.close()
     return root
 
 
