@@ -320,7 +320,7 @@ def test_a_proxy_that_does_not_forward_the_route_still_lets_the_records_through(
 ) -> None:
     """A proxy's own 404 (no collector marker) to every try of the definition: the run
     notes it and sends the records; the next run sends the definition."""
-    from faultproxy import FaultProxy, answer
+    from helpers.faultproxy import FaultProxy, answer
 
     data_dir = tmp_path / "kiosk-proxy"
     ids = kiosk_data(data_dir, "kiosk-proxy", 4)
