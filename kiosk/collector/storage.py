@@ -9,6 +9,7 @@ transaction: two workers storing the same id at once see one insert win and comp
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterator, Sequence
@@ -26,7 +27,7 @@ from kiosk.collector.database import (
 )
 from kiosk.collector.migrations import LATEST
 from kiosk.records import now_iso
-from kiosk.sync.protocol import RecordResult, canonical_json, content_hash, ids_digest
+from kiosk.sync.protocol import RecordResult, canonical_json, ids_digest
 
 __all__ = ["CollectorBusy", "CollectorStorage", "DatabaseNewer", "Digest"]
 
@@ -91,16 +92,9 @@ class CollectorStorage:
         now = now_iso()
         rows = []
         for record_id, record in records:
-            rows.append(
-                (
-                    record_id,
-                    record["kiosk_id"],
-                    record["survey_id"],
-                    content_hash(record),
-                    canonical_json(record),
-                    now,
-                )
-            )
+            body = canonical_json(record)  # once: content_hash is the sha256 of this very text
+            digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+            rows.append((record_id, record["kiosk_id"], record["survey_id"], digest, body, now))
         return [
             RecordResult(row[0], status, _CONFLICT if status == "conflict" else None)
             for row, status in zip(rows, self.store_rows(rows), strict=True)
@@ -147,8 +141,9 @@ class CollectorStorage:
             columns = list(zip(*first.values(), strict=True))
             found = tx.execute(
                 "INSERT INTO records (id, kiosk_id, survey_id, content_hash, body, received_at) "
-                "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], "
-                "%s::text[], %s::text[]) ON CONFLICT (id) DO NOTHING RETURNING id",
+                # %b: binary arrays, so 500 JSON bodies are not escaped into an array literal
+                "SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], "
+                "%b::text[], %b::text[]) ON CONFLICT (id) DO NOTHING RETURNING id",
                 [list(column) for column in columns],
             )
             return {row[0] for row in found}
