@@ -5,7 +5,8 @@ Commands are read from the fenced shell blocks of the Markdown files. Synopses (
 serve`` wait for a person or run until stopped, and are driven in tmux and Pilot tests
 elsewhere. Everything else runs in a sandbox folder: absolute paths such as
 ``/media/usb/kiosk-1`` live under it, ``surveys/`` is the bundled folder, and the example
-collector address is a real collector on 127.0.0.1.
+collector address is a real collector on 127.0.0.1, the example PostgreSQL database a real
+database on the tests' PostgreSQL server.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest_sync import TOKEN, CollectorProcess, fill, shared_collector
+from conftest_sync import TOKEN, CollectorProcess, fill, kiosk_record, shared_collector
+from pg_server import postgres_server
 
 from kiosk.paths import PROJECT_ROOT
 
@@ -31,6 +33,7 @@ SHELL_BLOCKS = ("sh", "bash", "console", "shell", "")
 #: Subcommands that wait for a person or run until stopped (tested in tmux/Pilot elsewhere).
 NOT_HERE = ("kiosk run", "kiosk init", "kiosk collector serve")
 EXAMPLE_COLLECTOR = "https://collector.example.dk"
+EXAMPLE_DATABASE = "postgresql://kiosk@db.example.dk/kiosk"
 
 
 def shown_commands(path: Path) -> list[tuple[str, str]]:
@@ -76,12 +79,20 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "collector.token").write_text(TOKEN + "\n", encoding="utf-8")
     for n in (1, 2):  # two kiosks' data, as on two USB sticks
         fill(root / "media" / "usb" / f"kiosk-{n}", f"kiosk-{n}", 6)
+    from kiosk.collector.storage import CollectorStorage
+
+    event = CollectorStorage(root / "festival-2026.db")  # an event's collector, to import
+    event.store_batch([(r["id"], r) for r in (kiosk_record("stand-1", n) for n in range(4))])
+    event.close()
+    (root / "database.url").write_text(postgres_server().new_database(), encoding="utf-8")
     return root
 
 
 def as_run_here(command: str, sandbox: Path, collector: str) -> list[str]:
     """The command's words with absolute paths under the sandbox and the local collector."""
     words = []
+    database = (sandbox / "database.url").read_text(encoding="utf-8")
+    command = command.replace(EXAMPLE_DATABASE, database)
     for word in shlex.split(command.replace(EXAMPLE_COLLECTOR, collector)):
         if word.startswith("~/"):
             word = str(sandbox / word[2:])
