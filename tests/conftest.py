@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from helpers.collector import TOKEN, CollectorProcess
+from helpers.collector import BACKENDS, TOKEN, CollectorProcess
 from kiosk.records import new_record
 from kiosk.store import RecordStore
 
@@ -65,12 +65,15 @@ def token_file(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def shared_collector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CollectorProcess]:
-    """One collector for a module's tests; each test uses its own kiosk id."""
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared_collector(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CollectorProcess]:
+    """One collector for a module's tests, on each database in turn (SQLite, then a real
+    PostgreSQL the tests start); each test uses its own kiosk id."""
     base = tmp_path_factory.mktemp("collector")
     token_path = base / "token"
     token_path.write_text(TOKEN)
-    collector = CollectorProcess(base / "collector.db", token_path).start()
+    collector = CollectorProcess(base / "collector.db", token_path, backend=request.param).start()
     yield collector
     collector.stop()

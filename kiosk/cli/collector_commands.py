@@ -1,4 +1,5 @@
-"""``kiosk collector``: the central collector every kiosk syncs to (serve, export)."""
+"""``kiosk collector``: the central collector every kiosk syncs to (serve, export, migrate,
+import), on a SQLite file or a PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -49,13 +50,46 @@ def _collector_token(token_file: Path | None) -> str:
     return token
 
 
-@collector.command()
-@click.option(
-    "--db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    required=True,
-    help="SQLite database file (created when missing).",
+#: --db of every collector command: a SQLite file or a PostgreSQL URL, or $KIOSK_COLLECTOR_DB.
+_DB_HELP = (
+    "SQLite database file (created when missing), or a PostgreSQL database: "
+    "postgresql://USER@HOST/DB (password in ~/.pgpass or $PGPASSWORD, not in the URL). "
+    "Default: $KIOSK_COLLECTOR_DB."
 )
+
+
+def _db_option(help_text: str = _DB_HELP) -> Any:
+    return click.option(
+        "--db", envvar="KIOSK_COLLECTOR_DB", required=True, metavar="FILE|URL", help=help_text
+    )
+
+
+def _database_problem(db: str, exc: BaseException) -> str:
+    """One line on why the collector database at ``db`` cannot be used."""
+    from kiosk.collector.database import describe
+
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return f"cannot use the database {describe(db)}: {first}"
+
+
+def _database_errors() -> tuple[type[BaseException], ...]:
+    """What opening or reading a collector database raises when it is not usable."""
+    import sqlite3
+
+    from kiosk.collector.database import CollectorBusy, DatabaseNewer
+
+    errors: list[type[BaseException]] = [sqlite3.DatabaseError, CollectorBusy, DatabaseNewer]
+    try:
+        import psycopg
+
+        errors.append(psycopg.Error)
+    except ImportError:  # pragma: no cover - a dependency, but SQLite needs none of it
+        pass
+    return tuple(errors)
+
+
+@collector.command()
+@_db_option()
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -102,8 +136,15 @@ def _collector_token(token_file: Path | None) -> str:
     default=None,
     help="The certificate's private key (PEM), with --ssl-certfile.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes (PostgreSQL only; SQLite has one writer, so one worker).",
+)
 def serve(
-    db: Path,
+    db: str,
     host: str,
     port: int,
     token_file: Path | None,
@@ -111,8 +152,12 @@ def serve(
     max_concurrent: int,
     ssl_certfile: str | None,
     ssl_keyfile: str | None,
+    workers: int,
 ) -> None:
-    """Receive records from kiosks over HTTP and store each exactly once in SQLite.
+    """Receive records from kiosks over HTTP and store each exactly once (SQLite or PostgreSQL).
+
+    The database schema is brought up to date first; a database written by a newer
+    Borgerkiosk is refused.
 
     Kiosks send their shared token with every request: beyond this machine, serve
     https (--ssl-certfile/--ssl-keyfile, or a reverse proxy in front of 127.0.0.1).
@@ -123,12 +168,16 @@ def serve(
         kiosk collector serve --db collector.db --host 0.0.0.0 --port 8443 \\
               --token-file collector.token \\
               --ssl-certfile cert.pem --ssl-keyfile key.pem
+        kiosk collector serve --db postgresql://kiosk@db.example.dk/kiosk \\
+              --workers 4 --token-file collector.token
     The API description is served at /docs and /openapi.json.
     """
-    import sqlite3
-
     from kiosk.collector.server import serve as run_server
+    from kiosk.collector.server import sqlite_workers_problem
 
+    problem = sqlite_workers_problem(db, workers)
+    if problem:
+        fail(problem)
     token = _collector_token(token_file)
     warning = plain_http_warning(host, tls=ssl_certfile is not None)
     if warning:
@@ -143,9 +192,10 @@ def serve(
             max_concurrent=max_concurrent,
             ssl_certfile=ssl_certfile,
             ssl_keyfile=ssl_keyfile,
+            workers=workers,
         )
-    except sqlite3.DatabaseError as exc:
-        fail(f"cannot use the database {db}: {exc}", EXIT_FAILED)
+    except _database_errors() as exc:
+        fail(_database_problem(db, exc), EXIT_FAILED)
     except SystemExit as exc:  # uvicorn exits when it cannot start, after saying why
         if exc.code not in (0, None):
             fail(
@@ -153,15 +203,13 @@ def serve(
             )
         raise
     except OSError as exc:
-        fail(f"cannot serve on {host}:{port} with {db}: {exc.strerror or exc}", EXIT_FAILED)
+        fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}", EXIT_FAILED)
 
 
 @collector.command(name="export")
-@click.option(
-    "--db",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    required=True,
-    help="The collector's SQLite database file (as given to collector serve).",
+@_db_option(
+    "The collector's database, as given to collector serve: a SQLite file or a "
+    "postgresql:// URL. Default: $KIOSK_COLLECTOR_DB."
 )
 @click.option(
     "--format",
@@ -191,7 +239,7 @@ def serve(
 )
 @filter_options
 def collector_export(
-    db: Path,
+    db: str,
     fmt: str,
     out_arg: str | None,
     survey_id: str | None,
@@ -214,8 +262,6 @@ def collector_export(
         kiosk collector export --db collector.db --format csv --out results/
         kiosk collector export --db collector.db --format xlsx --out resultater.xlsx
     """
-    import sqlite3
-
     if fmt == "xlsx":
         from kiosk.cli.report_command import source_or_exit, write_xlsx_or_exit
 
@@ -229,17 +275,24 @@ def collector_export(
 
     from kiosk.cli.data_commands import survey_question_orders
     from kiosk.cli.output import OutputFile, out_folder, output_file, report_written
+    from kiosk.collector.database import is_postgres_url
     from kiosk.collector.export import clean_record
     from kiosk.collector.storage import CollectorStorage
     from kiosk.export import export_csv, export_jsonl
     from kiosk.paths import SURVEYS_DIR
 
+    if not is_postgres_url(db) and not Path(db).is_file():
+        fail(f"{db} does not exist: give the collector's database file (or a postgresql:// URL)")
     try:
-        storage = CollectorStorage(db)
-        # visitor text and whatever a sender got stored: cleaned before any of it is written
-        records = [clean_record(r) for r in storage.iter_records(survey_id)]
-        storage.close()
-    except sqlite3.DatabaseError as exc:
+        storage = CollectorStorage(db, readonly=True)  # export never writes, not even a version
+        try:
+            # visitor text and whatever a sender got stored: cleaned before any of it is written
+            records = [clean_record(r) for r in storage.iter_records(survey_id)]
+        finally:
+            storage.close()
+    except _database_errors() as exc:
+        if is_postgres_url(db):
+            fail(_database_problem(db, exc), EXIT_FAILED)
         fail(f"{db} is not a collector database ({exc})", EXIT_FAILED)
     out = Path(out_arg) if out_arg else None
     if fmt == "jsonl":
@@ -272,3 +325,115 @@ def collector_export(
         report_written(count, target)
     if not by_survey:
         report_written(0, out)
+
+
+@collector.command()
+@_db_option()
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Only say which schema version the database has and what is missing; change nothing.",
+)
+def migrate(db: str, check: bool) -> None:
+    """Bring the collector database's schema up to this Borgerkiosk's version.
+
+    collector serve does the same at start; run this first when the database user the
+    collector serves with may not create tables. A database written by a newer Borgerkiosk
+    is refused, never changed.
+
+    \b
+    Examples:
+        kiosk collector migrate --db postgresql://kiosk@db.example.dk/kiosk
+        kiosk collector migrate --db collector.db --check
+    """
+    from kiosk.collector.database import DatabaseNewer, describe, newer_message, open_database
+    from kiosk.collector.migrations import LATEST
+
+    try:
+        database = open_database(db, readonly=check)
+        try:
+            before = database.schema_version()
+            if before > LATEST:
+                raise DatabaseNewer(newer_message(before))
+            if check:
+                missing = LATEST - before
+                click.echo(
+                    f"{describe(db)}: schema version {before}; this collector knows {LATEST}"
+                    + (f" ({missing} migration(s) to apply)" if missing else " (up to date)")
+                )
+                if missing:
+                    raise SystemExit(1)
+                return
+            applied = database.migrate()
+        finally:
+            database.close()
+    except _database_errors() as exc:
+        fail(_database_problem(db, exc), EXIT_FAILED)
+    if applied:
+        click.echo(
+            f"{describe(db)}: schema version {before} -> {applied[-1]} "
+            f"(applied {', '.join(str(v) for v in applied)})"
+        )
+    else:
+        click.echo(f"{describe(db)}: schema version {before}, up to date")
+
+
+@collector.command(name="import")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An event's SQLite collector file (opened read-only, never changed).",
+)
+@_db_option(
+    "The collector database to copy into: usually postgresql://USER@HOST/DB. "
+    "Default: $KIOSK_COLLECTOR_DB."
+)
+def collector_import(source: Path, db: str) -> None:
+    """Copy an event's SQLite collector into this collector database (usually PostgreSQL).
+
+    Safe to run again: what is there already stays as it is and is counted as such. A
+    record under an id the target holds with other content is a conflict: reported, and
+    the target's record kept.
+
+    \b
+    Example:
+        kiosk collector import --from festival-2026.db --db postgresql://kiosk@db.example.dk/kiosk
+    """
+    from kiosk.collector.database import describe
+    from kiosk.collector.storage import CollectorStorage
+    from kiosk.collector.transfer import import_sqlite
+
+    if not is_postgres_url_or_other(db, source):
+        fail(f"--from and --db are the same file ({source}): nothing to import")
+    try:
+        target = CollectorStorage(db)
+        try:
+            counts = import_sqlite(source, target)
+        finally:
+            target.close()
+    except ValueError as exc:
+        fail(str(exc), EXIT_FAILED)
+    except _database_errors() as exc:
+        fail(f"importing {source} into {describe(db)}: {exc}", EXIT_FAILED)
+    for table, tally in counts.items():
+        parts = ", ".join(
+            f"{tally[k]} {k}" for k in ("imported", "already there", "conflict") if tally[k]
+        )
+        click.echo(f"{table}: {parts or 'none'}")
+    if counts["records"]["conflict"]:
+        click.echo(
+            f"warning: {counts['records']['conflict']} record(s) of {source} have an id the "
+            "target holds with other content; the target's records are kept",
+            err=True,
+        )
+
+
+def is_postgres_url_or_other(db: str, source: Path) -> bool:
+    """False when ``db`` names the very file ``source`` is."""
+    from kiosk.collector.database import is_postgres_url
+
+    if is_postgres_url(db):
+        return True
+    return not (Path(db).exists() and Path(db).resolve() == source.resolve())

@@ -141,7 +141,7 @@ def read_data_dirs(data_dirs: Sequence[Path], include_contact: bool = False) -> 
     return Collected(records, contacts)
 
 
-def read_collector_or_exit(db: Path) -> Any:
+def read_collector_or_exit(db: str) -> Any:
     """The records and definitions of a collector database (read-only), or exit 2 saying why."""
     from kiosk.results.sources import NotACollectorDatabase, read_collector_db
 
@@ -156,7 +156,7 @@ def read_collector_or_exit(db: Path) -> Any:
 
 
 def source_or_exit(
-    data_dirs: Sequence[Path], db: Path | None, survey_files: Iterable[Path]
+    data_dirs: Sequence[Path], db: str | None, survey_files: Iterable[Path]
 ) -> tuple[Collected, Any, list[str]]:
     """Records, definitions and the source names from ``--data DIR...`` or ``--db FILE``."""
     if bool(data_dirs) == (db is not None):
@@ -169,7 +169,9 @@ def source_or_exit(
     if db is not None:
         data = read_collector_or_exit(db)
         definitions = load_definitions_or_warn(survey_files, kept=data.definitions)
-        return Collected(data.records, None), definitions, [f"collector {db}"]
+        from kiosk.collector.database import describe
+
+        return Collected(data.records, None), definitions, [f"collector {describe(db)}"]
     definitions = load_definitions_or_warn(survey_files, data_dirs)
     return read_data_dirs(data_dirs), definitions, [str(d) for d in data_dirs]
 
@@ -237,10 +239,9 @@ def warn_missing(results: Any) -> None:
 )
 @click.option(
     "--db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    metavar="FILE",
-    help="Instead of --data: the collector's database, with the merged records of every "
-    "kiosk and the survey definitions they sent (read only).",
+    metavar="FILE|URL",
+    help="Instead of --data: the collector's database (its SQLite file or a postgresql:// URL), "
+    "with the merged records of every kiosk and the survey definitions they sent (read only).",
 )
 @click.option("--survey", "survey_id", metavar="ID", help="Only this survey.")
 @filter_options
@@ -262,7 +263,7 @@ def warn_missing(results: Any) -> None:
 )
 def report(
     data_dirs: tuple[Path, ...],
-    db: Path | None,
+    db: str | None,
     survey_id: str | None,
     kiosks: tuple[str, ...],
     date_from: datetime | None,

@@ -232,7 +232,6 @@ def create_app(
         }
 
     if accept_definitions:
-        definitions.create_table(storage.connection())
         _add_definitions_route(app, storage, slots, check_token, busy)
 
     app.add_middleware(BodyLimitMiddleware, max_body=max_body)
@@ -299,7 +298,7 @@ def _add_definitions_route(
             )
         text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         try:
-            outcome = definitions.put_definition(storage.connection(), own_hash, survey.id, text)
+            outcome = definitions.put_definition(storage.db, own_hash, survey.id, text)
         except CollectorBusy as exc:
             return busy(str(exc))
         log.info("survey %s definition %s: %s", _quoted(survey.id), own_hash[:12], outcome)

@@ -1,73 +1,46 @@
 """The collector's survey definitions: one row per survey hash, written once, never overwritten.
 
-Kept apart from :mod:`kiosk.collector.storage` and working on a connection it is given
-(the storage's, or a read-only one for the results), so the SQL of this table lives in
-one small place. ``body`` is the definition as canonical JSON; the hash is the kiosk's
-``survey_hash`` of it (:func:`kiosk.survey.loader.definition_hash`).
+Kept apart from :mod:`kiosk.collector.storage` and working on the :class:`Database` it is
+given (the storage's, or a read-only one for the results), so the SQL of this table lives in
+one small place; the table itself is migration 2 (:mod:`kiosk.collector.migrations`). ``body``
+is the definition as canonical JSON; the hash is the kiosk's ``survey_hash`` of it
+(:func:`kiosk.survey.loader.definition_hash`).
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from typing import Literal
 
-from kiosk.collector.storage import CollectorBusy
+from kiosk.collector.database import Database
 from kiosk.records import now_iso
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS surveys (
-    hash TEXT PRIMARY KEY,
-    survey_id TEXT NOT NULL,
-    body TEXT NOT NULL,
-    received_at TEXT NOT NULL
-);
-"""
+#: The schema version that made the table (:mod:`kiosk.collector.migrations`).
+DEFINITIONS_VERSION = 2
 
 Outcome = Literal["accepted", "duplicate", "conflict"]
 
 
-def create_table(conn: sqlite3.Connection) -> None:
-    """Make the table when missing (a database of a collector from before definitions)."""
-    conn.executescript(SCHEMA)
-
-
-def put_definition(conn: sqlite3.Connection, digest: str, survey_id: str, body: str) -> Outcome:
+def put_definition(db: Database, digest: str, survey_id: str, body: str) -> Outcome:
     """Store ``body`` under ``digest`` unless a row is there; never overwrites one.
 
     ``duplicate`` when the same body is stored, ``conflict`` when another one is (the
-    stored one is kept). Raises :class:`CollectorBusy` when the database stays locked.
+    stored one is kept). The insert-if-absent and the compare run in one transaction, so two
+    workers sending the same hash at once see one insert win. Raises
+    :class:`~kiosk.collector.database.CollectorBusy` when the database cannot answer now.
     """
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            row = conn.execute("SELECT body FROM surveys WHERE hash = ?", (digest,)).fetchone()
-            if row is None:
-                conn.execute(
-                    "INSERT INTO surveys (hash, survey_id, body, received_at) VALUES (?, ?, ?, ?)",
-                    (digest, survey_id, body, now_iso()),
-                )
-                outcome: Outcome = "accepted"
-            else:
-                outcome = "duplicate" if row[0] == body else "conflict"
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise CollectorBusy(str(exc)) from exc
-        raise
-    return outcome
+    with db.transaction() as tx:
+        made = tx.execute(
+            "INSERT INTO surveys (hash, survey_id, body, received_at) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (hash) DO NOTHING RETURNING hash",
+            (digest, survey_id, body, now_iso()),
+        )
+        if made:
+            return "accepted"
+        stored = tx.execute("SELECT body FROM surveys WHERE hash = %s", (digest,))
+    return "duplicate" if stored and stored[0][0] == body else "conflict"
 
 
-def iter_definitions(conn: sqlite3.Connection) -> Iterator[tuple[str, str]]:
-    """(hash, body) of every stored definition; none from a database without the table."""
-    try:
-        rows = conn.execute("SELECT hash, body FROM surveys ORDER BY received_at, hash").fetchall()
-    except sqlite3.OperationalError as exc:
-        if "no such table" in str(exc):
-            return
-        raise
-    yield from rows
+def iter_definitions(db: Database) -> Iterator[tuple[str, str]]:
+    """(hash, body) of every stored definition, oldest first."""
+    yield from db.query("SELECT hash, body FROM surveys ORDER BY received_at, hash")

@@ -1,16 +1,54 @@
-"""Running the collector: uvicorn serving :func:`kiosk.collector.app.create_app`."""
+"""Running the collector: uvicorn serving :func:`kiosk.collector.app.create_app`.
+
+With PostgreSQL it can run several worker processes (``--workers``): each opens its own
+connection pool from the settings the parent puts in the environment (uvicorn starts workers
+from an import string, not from an app object). SQLite keeps one process: one writer.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
-from pathlib import Path
+import os
+from typing import Any
 
 from kiosk.collector.app import DEFAULT_MAX_BODY, DEFAULT_MAX_CONCURRENT, create_app
+from kiosk.collector.database import is_postgres_url
 from kiosk.collector.storage import CollectorStorage
+
+#: The settings a worker process builds its app from (JSON; set by :func:`serve`).
+_WORKER_ENV = "KIOSK_COLLECTOR_WORKER_SETTINGS"
+
+
+def sqlite_workers_problem(db: str | os.PathLike[str], workers: int) -> str | None:
+    """Why ``workers`` processes cannot serve ``db``, or None."""
+    if workers > 1 and not is_postgres_url(db):
+        return (
+            f"--workers {workers} needs PostgreSQL (--db postgresql://...): a SQLite file has "
+            "one writer, so more worker processes would only wait for each other; "
+            "use --workers 1 with SQLite"
+        )
+    return None
+
+
+def worker_app() -> Any:
+    """The app in one worker process (uvicorn's factory), from the parent's settings."""
+    settings = json.loads(os.environ[_WORKER_ENV])
+    storage = CollectorStorage(
+        settings["db"], migrate=False, pool_size=settings["max_concurrent"] + 4
+    )
+    app = create_app(
+        storage,
+        settings["token"],
+        max_body=settings["max_body"],
+        max_concurrent=settings["max_concurrent"],
+    )
+    app.router.on_shutdown.append(storage.close)
+    return app
 
 
 def serve(
-    db: Path,
+    db: str | os.PathLike[str],
     token: str,
     *,
     host: str = "127.0.0.1",
@@ -19,22 +57,36 @@ def serve(
     max_concurrent: int = DEFAULT_MAX_CONCURRENT,
     ssl_certfile: str | None = None,
     ssl_keyfile: str | None = None,
+    workers: int = 1,
 ) -> None:
-    """Serve until interrupted. Access logs show paths and kiosk ids, never record contents."""
+    """Serve until interrupted. Access logs show paths and kiosk ids, never record contents.
+
+    The schema is brought up to date first (once, here, before any worker starts).
+    """
     import uvicorn
 
+    problem = sqlite_workers_problem(db, workers)
+    if problem:
+        raise ValueError(problem)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    storage = CollectorStorage(db)
+    storage = CollectorStorage(db, pool_size=max_concurrent + 4)
+    common: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "ssl_certfile": ssl_certfile,
+        "ssl_keyfile": ssl_keyfile,
+        "timeout_graceful_shutdown": 5,
+    }
+    if workers > 1:
+        storage.close()
+        os.environ[_WORKER_ENV] = json.dumps(
+            {"db": str(db), "token": token, "max_body": max_body, "max_concurrent": max_concurrent}
+        )
+        uvicorn.run("kiosk.collector.server:worker_app", factory=True, workers=workers, **common)
+        return
     app = create_app(storage, token, max_body=max_body, max_concurrent=max_concurrent)
     try:
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            log_level="info",
-            ssl_certfile=ssl_certfile,
-            ssl_keyfile=ssl_keyfile,
-            timeout_graceful_shutdown=5,
-        )
+        uvicorn.run(app, **common)
     finally:
         storage.close()

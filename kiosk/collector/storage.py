@@ -1,48 +1,37 @@
-"""The collector's SQLite store: one row per record id, never overwritten.
+"""The collector's records: one row per record id, never overwritten, in SQLite or PostgreSQL.
 
-WAL with ``synchronous=FULL``: a batch is committed (and on disk) before the
-HTTP reply leaves, so a kiosk is only ever told "stored" about what is stored.
-The record id is the primary key, so a re-sent record can never be counted
-twice; its content hash tells a harmless re-send (duplicate) from a different
-record under the same id (conflict), which is refused and never overwrites.
+A batch is committed before the HTTP reply leaves, so a kiosk is only ever told "stored" about
+what is stored. The record id is the primary key, so a re-sent record can never be counted
+twice; its content hash tells a harmless re-send (duplicate) from a different record under the
+same id (conflict), which is refused and never overwrites. Insert and compare run in one
+transaction: two workers storing the same id at once see one insert win and compare against it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from kiosk.collector.database import (
+    CollectorBusy,
+    Database,
+    DatabaseNewer,
+    SQLiteDatabase,
+    Transaction,
+    newer_message,
+    open_database,
+)
+from kiosk.collector.migrations import LATEST
 from kiosk.records import now_iso
-from kiosk.sync.protocol import RecordResult, canonical_json, content_hash, ids_digest
+from kiosk.sync.protocol import RecordResult, canonical_json, ids_digest
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS records (
-    id TEXT PRIMARY KEY,
-    kiosk_id TEXT NOT NULL,
-    survey_id TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    body TEXT NOT NULL,
-    received_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS records_kiosk ON records (kiosk_id);
-CREATE TABLE IF NOT EXISTS kiosk_stores (
-    kiosk_id TEXT NOT NULL,
-    store_id TEXT NOT NULL,
-    first_seen TEXT NOT NULL,
-    last_seen TEXT NOT NULL,
-    PRIMARY KEY (kiosk_id, store_id)
-);
-"""
+__all__ = ["CollectorBusy", "CollectorStorage", "DatabaseNewer", "Digest"]
 
-
-class CollectorBusy(Exception):
-    """The database stayed locked past the busy timeout: the kiosk should retry later."""
+_CONFLICT = "another record with this id is already stored; the stored one is kept"
 
 
 @dataclass(frozen=True)
@@ -55,98 +44,121 @@ class Digest:
 
 
 class CollectorStorage:
-    """Thread-safe access to the collector database (one connection per thread)."""
+    """The records and kiosk_stores tables over either database; thread-safe.
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 2.0) -> None:
-        self.path = Path(path)
-        self.busy_timeout = busy_timeout
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
-        if self.path.parent and not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = self._conn()
-        conn.executescript(SCHEMA)
+    ``target`` is a SQLite file path (created when missing) or a ``postgresql://`` URL.
+    Opening applies missing migrations (``migrate=True``) or only checks the version (also with
+    ``readonly``, for commands that must never write); either way a database newer than this
+    code raises :class:`DatabaseNewer`.
+    """
 
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(
-                self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            self._local.conn = conn
-            with self._lock:
-                self._connections.append(conn)
-        return conn
+    def __init__(
+        self,
+        target: str | os.PathLike[str] | Database,
+        *,
+        migrate: bool = True,
+        readonly: bool = False,
+        pool_size: int = 20,
+    ) -> None:
+        if isinstance(target, Database):
+            self.db = target
+        else:
+            self.db = open_database(target, pool_size=pool_size, readonly=readonly)
+        try:
+            if migrate and not readonly:
+                self.db.migrate()
+            else:
+                version = self.db.schema_version()
+                if version > LATEST:
+                    raise DatabaseNewer(newer_message(version))
+        except BaseException:
+            self.db.close()
+            raise
 
-    def connection(self) -> sqlite3.Connection:
-        """This thread's connection, for the tables kept in their own modules
-        (:mod:`kiosk.collector.definitions`)."""
-        return self._conn()
+    @property
+    def path(self) -> Any:
+        """The SQLite file (None on PostgreSQL)."""
+        return self.db.path if isinstance(self.db, SQLiteDatabase) else None
 
     def close(self) -> None:
-        with self._lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
+        self.db.close()
 
     def store_batch(self, records: Sequence[tuple[str, dict[str, Any]]]) -> list[RecordResult]:
         """Store valid records in one transaction, committed before this returns.
 
         ``records`` are (id, public record) pairs already checked against the schema.
-        Raises :class:`CollectorBusy` when the database stays locked.
+        Raises :class:`CollectorBusy` when the database cannot take them now.
         """
-        conn = self._conn()
         now = now_iso()
-        outcomes: list[RecordResult] = []
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for record_id, record in records:
-                    digest = content_hash(record)
-                    row = conn.execute(
-                        "SELECT content_hash FROM records WHERE id = ?", (record_id,)
-                    ).fetchone()
-                    if row is None:
-                        conn.execute(
-                            "INSERT INTO records (id, kiosk_id, survey_id, content_hash, body, "
-                            "received_at) VALUES (?, ?, ?, ?, ?, ?)",
-                            (
-                                record_id,
-                                record["kiosk_id"],
-                                record["survey_id"],
-                                digest,
-                                canonical_json(record),
-                                now,
-                            ),
-                        )
-                        outcomes.append(RecordResult(record_id, "accepted"))
-                    elif row[0] == digest:
-                        outcomes.append(RecordResult(record_id, "duplicate"))
-                    else:
-                        outcomes.append(
-                            RecordResult(
-                                record_id,
-                                "conflict",
-                                "another record with this id is already stored; "
-                                "the stored one is kept",
-                            )
-                        )
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise CollectorBusy(str(exc)) from exc
-            raise
+        rows = []
+        for record_id, record in records:
+            body = canonical_json(record)  # once: content_hash is the sha256 of this very text
+            digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+            rows.append((record_id, record["kiosk_id"], record["survey_id"], digest, body, now))
+        return [
+            RecordResult(row[0], status, _CONFLICT if status == "conflict" else None)
+            for row, status in zip(rows, self.store_rows(rows), strict=True)
+        ]
+
+    def store_rows(self, rows: Sequence[tuple[str, str, str, str, str, str]]) -> list[str]:
+        """Store rows (id, kiosk_id, survey_id, content_hash, body, received_at) in one
+        transaction; "accepted", "duplicate" or "conflict" for each, in order.
+
+        ``kiosk collector import`` copies rows through here, received_at and all.
+        """
+        with self.db.transaction() as tx:
+            inserted = self._insert_new(tx, rows)
+            others = sorted({row[0] for row in rows} - inserted)
+            stored: dict[str, str] = {}
+            for start in range(0, len(others), 500):
+                chunk = others[start : start + 500]
+                marks = ", ".join(["%s"] * len(chunk))
+                for record_id, digest in tx.execute(
+                    f"SELECT id, content_hash FROM records WHERE id IN ({marks})", chunk
+                ):
+                    stored[record_id] = digest
+        outcomes: list[str] = []
+        for record_id, _kiosk, _survey, digest, _body, _at in rows:
+            if record_id in inserted:
+                inserted.discard(record_id)  # a second copy in the same batch is a re-send
+                outcomes.append("accepted")
+            elif stored.get(record_id, digest) == digest:
+                outcomes.append("duplicate")
+            else:
+                outcomes.append("conflict")
+            stored.setdefault(record_id, digest)
         return outcomes
 
+    def _insert_new(self, tx: Transaction, rows: Sequence[tuple[str, ...]]) -> set[str]:
+        """Insert the rows whose id is not stored yet (the first of an id within the batch);
+        the ids inserted."""
+        first: dict[str, tuple[str, ...]] = {}
+        for row in rows:
+            first.setdefault(row[0], row)
+        if not first:
+            return set()
+        if self.db.dialect == "postgresql":  # one statement for the whole batch
+            columns = list(zip(*first.values(), strict=True))
+            found = tx.execute(
+                "INSERT INTO records (id, kiosk_id, survey_id, content_hash, body, received_at) "
+                # %b: binary arrays, so 500 JSON bodies are not escaped into an array literal
+                "SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], "
+                "%b::text[], %b::text[]) ON CONFLICT (id) DO NOTHING RETURNING id",
+                [list(column) for column in columns],
+            )
+            return {row[0] for row in found}
+        inserted = set()
+        for row in first.values():  # SQLite: in-process, a statement a row costs little
+            if tx.execute(
+                "INSERT INTO records (id, kiosk_id, survey_id, content_hash, body, received_at) "
+                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING RETURNING id",
+                row,
+            ):
+                inserted.add(row[0])
+        return inserted
+
     def digest(self, kiosk_id: str) -> Digest:
-        rows = self._conn().execute("SELECT id FROM records WHERE kiosk_id = ?", (kiosk_id,))
+        rows = self.db.query("SELECT id FROM records WHERE kiosk_id = %s", (kiosk_id,))
         ids = [row[0] for row in rows]
         return Digest(kiosk_id, len(ids), ids_digest(ids), len(self.stores_of(kiosk_id)))
 
@@ -156,38 +168,40 @@ class CollectorStorage:
         Two data directories under one kiosk id (a copied config, ``kiosk-1`` twice) make the
         kiosk's digest count the other's records too: the reply names that cause.
         """
-        conn = self._conn()
         now = now_iso()
-        try:
-            conn.execute(
+        with self.db.transaction() as tx:
+            tx.execute(
                 "INSERT INTO kiosk_stores (kiosk_id, store_id, first_seen, last_seen) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (kiosk_id, store_id) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT (kiosk_id, store_id) "
                 "DO UPDATE SET last_seen = excluded.last_seen",
                 (kiosk_id, store_id, now, now),
             )
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise CollectorBusy(str(exc)) from exc
-            raise
         return self.stores_of(kiosk_id)
 
     def stores_of(self, kiosk_id: str) -> list[str]:
         """Store ids seen under ``kiosk_id``, the first seen first."""
-        rows = self._conn().execute(
-            "SELECT store_id FROM kiosk_stores WHERE kiosk_id = ? ORDER BY first_seen, store_id",
+        rows = self.db.query(
+            "SELECT store_id FROM kiosk_stores WHERE kiosk_id = %s ORDER BY first_seen, store_id",
             (kiosk_id,),
         )
         return [row[0] for row in rows]
 
     def count(self) -> int:
-        return int(self._conn().execute("SELECT count(*) FROM records").fetchone()[0])
+        return int(self.db.query("SELECT count(*) FROM records")[0][0])
 
     def iter_records(self, survey_id: str | None = None) -> Iterator[dict[str, Any]]:
         """Every stored record in the order it arrived."""
+        for body in self.iter_bodies(survey_id):
+            yield json.loads(body)
+
+    def iter_bodies(self, survey_id: str | None = None) -> Iterator[str]:
+        """Every stored record's JSON text in the order it arrived (for readers that
+        leave out, rather than stop at, a body that does not parse)."""
+        order = "seq" if self.db.dialect == "postgresql" else "rowid"
         sql = "SELECT body FROM records"
         args: tuple[str, ...] = ()
         if survey_id is not None:
-            sql += " WHERE survey_id = ?"
+            sql += " WHERE survey_id = %s"
             args = (survey_id,)
-        for (body,) in self._conn().execute(sql + " ORDER BY rowid", args):
-            yield json.loads(body)
+        for (body,) in self.db.query(f"{sql} ORDER BY {order}", args):
+            yield body

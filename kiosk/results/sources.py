@@ -72,39 +72,52 @@ class CollectorData:
     problems: list[str] = field(default_factory=list)
 
 
-def read_collector_db(path: Path) -> CollectorData:
-    """The records and survey definitions of a collector database, opened read-only.
+def read_collector_db(target: str | os.PathLike[str]) -> CollectorData:
+    """The records and survey definitions of a collector database (a SQLite file or a
+    ``postgresql://`` URL), opened read-only.
 
-    SQLite's ``mode=ro``: a report or an export never writes the collector's data, and
-    works beside a running collector (WAL). Records are cleaned on the way out as
+    Read-only: a report or an export never writes the collector's data (not even a schema
+    version), and works beside a running collector. Records are cleaned on the way out as
     ``kiosk collector export`` cleans them. A database of a collector from before
-    definitions has none; the results then name the missing ones.
+    definitions (schema version 1) has none; the results then name the missing ones.
     """
-    from kiosk.collector.definitions import iter_definitions
+    from kiosk.collector.database import DatabaseNewer, describe, is_postgres_url
+    from kiosk.collector.definitions import DEFINITIONS_VERSION, iter_definitions
     from kiosk.collector.export import clean_record
+    from kiosk.collector.storage import CollectorBusy, CollectorStorage
     from kiosk.survey.loader import definition_hash
 
-    if not path.is_file():
-        raise NotACollectorDatabase(f"{path} does not exist: give the collector's --db file")
+    name = describe(target)
+    if not is_postgres_url(target) and not Path(target).is_file():
+        raise NotACollectorDatabase(f"{name} does not exist: give the collector's --db file")
     data = CollectorData()
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
-    except sqlite3.Error as exc:
-        raise NotACollectorDatabase(f"{path} cannot be opened ({exc})") from None
+        storage = CollectorStorage(target, readonly=True)
+    except DatabaseNewer as exc:
+        raise NotACollectorDatabase(f"{name}: {exc}") from None
+    except (sqlite3.Error, CollectorBusy) as exc:
+        raise NotACollectorDatabase(f"{name} cannot be opened ({exc})") from None
+    except Exception as exc:  # psycopg's errors, when the server cannot be reached
+        raise NotACollectorDatabase(f"{name} cannot be opened ({type(exc).__name__})") from None
     try:
         try:
-            rows = conn.execute("SELECT body FROM records ORDER BY rowid").fetchall()
+            bodies = list(storage.iter_bodies())
+            kept = (
+                list(iter_definitions(storage.db))
+                if storage.db.schema_version() >= DEFINITIONS_VERSION
+                else []
+            )
         except sqlite3.DatabaseError as exc:
-            raise NotACollectorDatabase(f"{path} is not a collector database ({exc})") from None
-        for (body,) in rows:
+            raise NotACollectorDatabase(f"{name} is not a collector database ({exc})") from None
+        for body in bodies:
             try:
                 record = json.loads(body)
             except ValueError:
-                data.problems.append(f"{path}: a stored record is not JSON, left out")
+                data.problems.append(f"{name}: a stored record is not JSON, left out")
                 continue
             if isinstance(record, dict):
                 data.records.append(clean_record(record))
-        for digest, body in iter_definitions(conn):
+        for digest, body in kept:
             short = str(digest)[:12]
             try:
                 dumped = json.loads(body)
@@ -113,9 +126,9 @@ def read_collector_db(path: Path) -> CollectorData:
                 data.definitions.append((digest, Survey.model_validate(dumped)))
             except (ValueError, ValidationError, RecursionError) as exc:
                 data.problems.append(
-                    f"{path}: the definition stored under hash {short}… cannot be used, left "
+                    f"{name}: the definition stored under hash {short}… cannot be used, left "
                     f"out ({type(exc).__name__})"
                 )
     finally:
-        conn.close()
+        storage.close()
     return data

@@ -5,7 +5,8 @@ Commands are read from the fenced shell blocks of the Markdown files. Synopses (
 serve`` wait for a person or run until stopped, and are driven in tmux and Pilot tests
 elsewhere. Everything else runs in a sandbox folder: absolute paths such as
 ``/media/usb/kiosk-1`` live under it, ``surveys/`` is the bundled folder, and the example
-collector address is a real collector on 127.0.0.1.
+collector address is a real collector on 127.0.0.1, the example PostgreSQL database a real
+database on the tests' PostgreSQL server.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.collector import TOKEN, CollectorProcess, fill
+from helpers.collector import TOKEN, CollectorProcess, fill, kiosk_record
+from helpers.pg_server import postgres_server
 from kiosk.collector.storage import CollectorStorage
 from kiosk.paths import PROJECT_ROOT
 from kiosk.records import public_view
@@ -32,6 +34,7 @@ SHELL_BLOCKS = ("sh", "bash", "console", "shell", "")
 #: Subcommands that wait for a person or run until stopped (tested in tmux/Pilot elsewhere).
 NOT_HERE = ("kiosk run", "kiosk init", "kiosk collector serve")
 EXAMPLE_COLLECTOR = "https://collector.example.dk"
+EXAMPLE_DATABASE = "postgresql://kiosk@db.example.dk/kiosk"
 
 
 def shown_commands(path: Path) -> list[tuple[str, str]]:
@@ -83,12 +86,18 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     storage = CollectorStorage(root / "collector.db")
     storage.store_batch([(r["id"], r) for r in records])
     storage.close()
+    event = CollectorStorage(root / "festival-2026.db")  # an event's collector, to import
+    event.store_batch([(r["id"], r) for r in (kiosk_record("stand-1", n) for n in range(4))])
+    event.close()
+    (root / "database.url").write_text(postgres_server().new_database(), encoding="utf-8")
     return root
 
 
 def as_run_here(command: str, sandbox: Path, collector: str) -> list[str]:
     """The command's words with absolute paths under the sandbox and the local collector."""
     words = []
+    database = (sandbox / "database.url").read_text(encoding="utf-8")
+    command = command.replace(EXAMPLE_DATABASE, database)
     for word in shlex.split(command.replace(EXAMPLE_COLLECTOR, collector)):
         if word.startswith("~/"):
             word = str(sandbox / word[2:])

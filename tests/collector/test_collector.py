@@ -265,13 +265,31 @@ def test_too_many_concurrent_submissions_is_503_with_retry_after(
         collector.stop()
 
 
-def test_storage_is_sqlite_wal_with_the_record_id_as_primary_key(
+def test_storage_is_durable_with_the_record_id_as_primary_key(
     shared_collector: CollectorProcess,
 ) -> None:
     import sqlite3
 
     record = kiosk_record("schema", 1)
     assert post(shared_collector, {"kiosk_id": "schema", "records": [record]}).status_code == 200
+    if shared_collector.backend == "postgresql":
+        import psycopg
+
+        with psycopg.connect(str(shared_collector.db)) as pg:
+            assert pg.execute("SHOW synchronous_commit").fetchone()[0] == "on"
+            key = pg.execute(
+                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = 'records'::regclass "
+                "AND i.indisprimary"
+            ).fetchall()
+            assert key == [("id",)]
+            stored_hash = pg.execute(
+                "SELECT content_hash FROM records WHERE id = %s", (record["id"],)
+            ).fetchone()[0]
+        from kiosk.sync.protocol import content_hash
+
+        assert stored_hash == content_hash(record)
+        return
     conn = sqlite3.connect(f"file:{shared_collector.db}?mode=ro", uri=True, timeout=10)
     try:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -19,6 +19,7 @@ from typing import Any
 
 import requests
 
+from helpers.pg_server import postgres_server
 from kiosk.records import new_record, public_view
 from kiosk.store import RecordStore
 from kiosk.sync.client import RetryPolicy, SyncClient
@@ -34,11 +35,29 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class CollectorProcess:
-    """``python -m kiosk collector serve`` on 127.0.0.1, killable and restartable."""
+#: The collector databases the suite runs against (shared_collector is parametrized on them).
+BACKENDS = ("sqlite", "postgresql")
 
-    def __init__(self, db: Path, token_file: Path, *extra: str, port: int | None = None) -> None:
-        self.db = db
+
+class CollectorProcess:
+    """``python -m kiosk collector serve`` on 127.0.0.1, killable and restartable.
+
+    ``backend="postgresql"``: a fresh database on the session's PostgreSQL server
+    (tests/helpers/pg_server.py) instead of the SQLite file ``db``; its log stays beside ``db``.
+    """
+
+    def __init__(
+        self,
+        db: Path,
+        token_file: Path,
+        *extra: str,
+        port: int | None = None,
+        backend: str = "sqlite",
+    ) -> None:
+        self.backend = backend
+        self.db: Path | str = db
+        if backend == "postgresql":
+            self.db = postgres_server().new_database()
         self.token_file = token_file
         self.extra = extra
         self.port = port or free_port()
@@ -103,6 +122,14 @@ class CollectorProcess:
 
     def rows(self, kiosk_id: str | None = None) -> dict[str, str]:
         """id -> stored body, read straight from the database (WAL lets us read alongside)."""
+        if self.backend == "postgresql":
+            import psycopg
+
+            sql, args = "SELECT id, body FROM records", ()
+            if kiosk_id is not None:
+                sql, args = sql + " WHERE kiosk_id = %s", (kiosk_id,)
+            with psycopg.connect(str(self.db)) as pg:
+                return dict(pg.execute(sql, args).fetchall())
         conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=10)
         try:
             sql, args = "SELECT id, body FROM records", ()
@@ -111,6 +138,35 @@ class CollectorProcess:
             return dict(conn.execute(sql, args).fetchall())
         finally:
             conn.close()
+
+
+class DatabaseHold:
+    """Someone else holding the collector's database (a backup, a report, a migration):
+    SQLite's write lock, or PostgreSQL's table lock against inserts."""
+
+    def __init__(self, collector: CollectorProcess) -> None:
+        self.released = False
+        if collector.backend == "postgresql":
+            import psycopg
+
+            self.pg = psycopg.connect(str(collector.db))
+            self.pg.execute("LOCK TABLE records IN EXCLUSIVE MODE")  # opens a transaction
+            self.sqlite = None
+        else:
+            self.pg = None
+            self.sqlite = sqlite3.connect(collector.db, isolation_level=None)
+            self.sqlite.execute("BEGIN IMMEDIATE")
+
+    def release(self) -> None:
+        if self.released:
+            return
+        self.released = True
+        if self.pg is not None:
+            self.pg.rollback()
+            self.pg.close()
+        if self.sqlite is not None:
+            self.sqlite.execute("ROLLBACK")
+            self.sqlite.close()
 
 
 def kiosk_record(kiosk_id: str, n: int, **overrides: Any) -> dict[str, Any]:

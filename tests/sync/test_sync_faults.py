@@ -17,6 +17,7 @@ import pytest
 from helpers.collector import (
     TOKEN,
     CollectorProcess,
+    DatabaseHold,
     assert_invariants,
     fast_client,
     fill,
@@ -254,28 +255,19 @@ def test_database_locked_past_busy_timeout_is_503_then_synced(
     tmp_path: Path, shared_collector: CollectorProcess
 ) -> None:
     """Someone holds the collector's database (a backup, a report): 503 + Retry-After, no loss."""
-    import sqlite3
-
     fill(tmp_path, "locked", 20)
-    holder = sqlite3.connect(shared_collector.db, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
+    holder = DatabaseHold(shared_collector)
     statuses: list[str] = []
-    released = threading.Event()
 
     def sleep(seconds: float) -> None:
         statuses.append("waited")
-        if not released.is_set():
-            holder.execute("ROLLBACK")  # give the lock back after the first refusal
-            holder.close()
-            released.set()
+        holder.release()  # give the lock back after the first refusal
         time.sleep(min(seconds, 1.0))
 
     try:
         summary = run_sync(tmp_path, shared_collector.url, sleep=sleep)
     finally:
-        if not released.is_set():
-            holder.execute("ROLLBACK")
-            holder.close()
+        holder.release()
     assert statuses, "the collector should have answered busy at least once"
     assert (summary.synced, summary.remaining, summary.error) == (20, 0, None)
     assert "busy" in shared_collector.log.read_text()
