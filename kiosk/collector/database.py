@@ -171,13 +171,24 @@ class SQLiteDatabase(Database):
             if self.readonly:  # never creates, never writes: export, import's source
                 if not self.path.is_file():
                     raise sqlite3.OperationalError(f"no such database file: {self.path}")
-                # not mode=ro: a read-only reader of a WAL file leaves its -shm file behind
-                conn = sqlite3.connect(
-                    self.path,
-                    timeout=self.busy_timeout,
-                    isolation_level=None,
-                    check_same_thread=False,
-                )
+                if Path(f"{self.path}-wal").exists():
+                    # a running (or killed) collector's WAL: read it as it is; an ordinary
+                    # connection's close would checkpoint it into the file, rewriting it
+                    conn = sqlite3.connect(
+                        f"{self.path.resolve().as_uri()}?mode=ro",
+                        uri=True,
+                        timeout=self.busy_timeout,
+                        isolation_level=None,
+                        check_same_thread=False,
+                    )
+                else:
+                    # no WAL: not mode=ro, which would leave a -shm file behind
+                    conn = sqlite3.connect(
+                        self.path,
+                        timeout=self.busy_timeout,
+                        isolation_level=None,
+                        check_same_thread=False,
+                    )
                 conn.execute("PRAGMA query_only=ON")
             else:
                 conn = sqlite3.connect(

@@ -95,8 +95,10 @@ def read_collector_db(target: str | os.PathLike[str]) -> CollectorData:
         storage = CollectorStorage(target, readonly=True)
     except DatabaseNewer as exc:
         raise NotACollectorDatabase(f"{name}: {exc}") from None
-    except (sqlite3.Error, CollectorBusy) as exc:
-        raise NotACollectorDatabase(f"{name} cannot be opened ({exc})") from None
+    except sqlite3.DatabaseError as exc:
+        raise NotACollectorDatabase(f"{name} is not a collector database ({exc})") from None
+    except CollectorBusy as exc:
+        raise NotACollectorDatabase(f"{name} cannot be read now ({exc}); try again") from None
     except Exception as exc:  # psycopg's errors, when the server cannot be reached
         raise NotACollectorDatabase(f"{name} cannot be opened ({type(exc).__name__})") from None
     try:

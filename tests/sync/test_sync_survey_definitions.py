@@ -38,15 +38,18 @@ def definition_of(data_dir: Path) -> dict[str, Any]:
     return json.loads((data_dir / "surveys" / f"{HASH}.json").read_text(encoding="utf-8"))
 
 
-def stored_surveys(db: Path) -> dict[str, str]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+def stored_surveys(db: Path | str) -> dict[str, str]:
+    """hash -> body of the definitions a collector database holds (either database)."""
+    from kiosk.collector.definitions import DEFINITIONS_VERSION, iter_definitions
+    from kiosk.collector.storage import CollectorStorage
+
+    storage = CollectorStorage(db, readonly=True)
     try:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-        if "surveys" not in tables:
+        if storage.db.schema_version() < DEFINITIONS_VERSION:
             return {}
-        return dict(conn.execute("SELECT hash, body FROM surveys").fetchall())
+        return dict(iter_definitions(storage.db))
     finally:
-        conn.close()
+        storage.close()
 
 
 def kiosk_data(data_dir: Path, kiosk_id: str, count: int, *, keep: bool = True) -> list[str]:
