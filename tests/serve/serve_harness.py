@@ -226,9 +226,15 @@ class Tablet:
         return self.page.evaluate(SCREEN_TEXT) or ""
 
     def wait_text(self, wanted: str, timeout: float = 30.0) -> str:
-        return wait_for(
-            lambda: self.text() if wanted in self.text() else "", timeout, f"{wanted!r} on screen"
-        )
+        try:
+            return wait_for(
+                lambda: self.text() if wanted in self.text() else "",
+                timeout,
+                f"{wanted!r} on screen",
+            )
+        except AssertionError as exc:
+            shown = "\n".join(line.rstrip() for line in self.text().splitlines() if line.strip())
+            raise AssertionError(f"{exc}; the screen shows:\n{shown}") from None
 
     def where(self, wanted: str) -> tuple[int, int] | None:
         """Row and column of the first cell of ``wanted`` on screen, or None."""
@@ -253,3 +259,61 @@ class Tablet:
         row, col = found
         x, y = self.cell_centre(row, col + offset + len(wanted) // 2)
         self.page.mouse.click(x, y)
+
+
+#: A short survey with idea cards and a follow-up QR code: two taps to a saved response.
+SURVEY = """\
+id: bytest
+version: 1
+languages: [da, en]
+ref_prefix: ID
+title: {da: Byens fremtid, en: The town's future}
+intro: {da: Fortæl os det, en: Tell us}
+thanks: {da: Tak for hjælpen, en: Thanks}
+questions:
+  - id: mood
+    type: yes_no
+    text: {da: Er du i godt humør, en: Are you in a good mood}
+  - id: cykel
+    type: yes_no
+    text: {da: Cykler du til arbejde, en: Do you cycle to work}
+ideas:
+  prompt: {da: Hvad handler din idé om, en: What is your idea about}
+  themes:
+    - {id: groent, text: {da: Grønt, en: Green}}
+    - {id: trafik, text: {da: Trafik, en: Traffic}}
+followup:
+  url: https://example.dk/ide/{ref}
+  text: {da: Scan for at følge din idé, en: Scan to follow your idea}
+"""
+#: The welcome screen's start buttons, the first question and the second.
+START_SURVEY, START_IDEA = "1  Byens fremtid", "2  Del en idé"
+FIRST, SECOND = "Er du i godt humør", "Cykler du til arbejde"
+QR_BLOCKS = "▀▄█"
+
+
+def survey_file(folder: Path) -> Path:
+    path = folder / "bytest.yaml"
+    path.write_text(SURVEY, encoding="utf-8")
+    return path
+
+
+def stored_records(data_dir: Path) -> list[dict[str, Any]]:
+    """Every record in the data directory, read as ``kiosk export`` would (read-only)."""
+    from kiosk.store import RecordStore
+
+    store = RecordStore(data_dir, read_only=True)
+    try:
+        return store.records()
+    finally:
+        store.close()
+
+
+def take_survey(tablet: Tablet) -> None:
+    """Welcome -> Ja -> Nej -> the thank-you screen, by taps alone."""
+    tablet.tap(START_SURVEY)
+    tablet.wait_text(FIRST)
+    tablet.tap("1  Ja")
+    tablet.wait_text(SECOND)
+    tablet.tap("2  Nej")
+    tablet.wait_text("Tak for hjælpen")
