@@ -11,7 +11,17 @@ import click
 from kiosk.cli.errors import EXIT_FAILED, EXIT_PROBLEM, fail
 from kiosk.cli.options import data_option
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable from this laptop only (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to the venue's network
 
 
 def _venue_addresses() -> list[str]:
@@ -94,7 +104,7 @@ def serve(
 
     key = new_access_key()
     lang = config.lang or "da"
-    if host not in LOOPBACK:
+    if not is_loopback(host):
         click.echo(
             f"warning: listening on {host}: every device on this network can reach the "
             "kiosk pages; only addresses with the access key open a kiosk. Use a network "
