@@ -54,7 +54,13 @@ def _venue_addresses() -> list[str]:
     show_default=True,
     help="Address to listen on; 0.0.0.0 for the venue's network (tablets).",
 )
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on.",
+)
 def serve(
     survey_files: tuple[Path, ...],
     data_dir: Path,
