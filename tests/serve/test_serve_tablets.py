@@ -168,6 +168,40 @@ def test_a_browser_closed_mid_visit_leaves_a_partial_record_and_no_process(
     assert children(server.proc.pid) == []  # nothing else of the session either
 
 
+def test_a_reload_mid_visit_saves_it_as_partial_and_starts_again_at_welcome(
+    server: ServeProcess, browsers: Any
+) -> None:
+    _browser, tablet = open_tablet(browsers, server.url("stand-5"))
+    tablet.tap(START_SURVEY)
+    tablet.wait_text(FIRST)
+    tablet.tap("1  Ja")
+    tablet.wait_text(SECOND)
+    (before,) = session_pids(server)
+    tablet.page.reload(timeout=30_000)
+    tablet.wait_text(START_SURVEY)  # a new session, at the welcome screen
+    wait_for(lambda: before not in session_pids(server), 20, "the old session to end")
+    assert len(session_pids(server)) == 1
+    (record,) = wait_for(lambda: stored_records(server.data_dir), 10, "the partial record")
+    assert (record["kiosk_id"], record["completed"]) == ("stand-5", False)
+    assert record["answers"] == {"mood": True}
+
+
+def test_a_session_that_ends_is_replaced_by_the_page_itself(
+    server: ServeProcess, browsers: Any
+) -> None:
+    _browser, tablet = open_tablet(browsers, server.url("stand-6"))
+    tablet.wait_text(START_SURVEY)
+    (before,) = session_pids(server)
+    for _ in range(5):  # the organiser's corner taps (demo mode), then "Close the kiosk"
+        x, y = tablet.cell_centre(0, 0)
+        tablet.page.mouse.click(x, y)
+    tablet.tap("Luk kiosken")
+    wait_for(lambda: before not in session_pids(server), 20, "the closed session to end")
+    tablet.page.wait_for_url("**kiosk=stand-6**", timeout=15_000)
+    wait_for(lambda: len(session_pids(server)) == 1, 30, "the page to start a new session")
+    tablet.wait_text(START_SURVEY)
+
+
 def test_stopping_the_server_mid_visit_saves_the_visit_and_ends_every_session(
     server: ServeProcess, browsers: Any
 ) -> None:
