@@ -17,7 +17,7 @@ import logging
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import jinja2
 from aiohttp import web
@@ -58,6 +58,14 @@ def session_command(
     argv.append(f"--kiosk={kiosk}")  # one argument: a name cannot become an option
     argv += ["--", *(str(s) for s in surveys)]
     return argv
+
+
+def same_origin(request: web.Request) -> bool:
+    """Whether a websocket comes from our own page (a browser always sends Origin)."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # not a browser; it still needs the key
+    return urlsplit(origin).netloc == request.host
 
 
 class KioskSession(AppService):
@@ -205,6 +213,8 @@ class KioskServer(Server):
         kiosk = request.match_info.get("kiosk", "")
         if tablet_name_problem(kiosk):
             raise web.HTTPBadRequest()
+        if not same_origin(request):  # another site's page must not drive a kiosk
+            raise web.HTTPForbidden()
         if len(self.sessions) >= MAX_SESSIONS:
             raise web.HTTPServiceUnavailable()
         websocket = web.WebSocketResponse(heartbeat=10)

@@ -18,6 +18,7 @@ from serve_harness import (
     ROOT,
     ServeProcess,
     Tablet,
+    session_pids,
     survey_file,
     take_survey,
     wait_for,
@@ -129,3 +130,32 @@ def test_each_start_has_a_new_access_key(tmp_path: Path) -> None:
         keys.append(server.key)
         server.stop()
     assert keys[0] != keys[1] and all(len(k) >= 20 for k in keys)
+
+
+def test_another_sites_page_cannot_open_a_kiosk_even_with_the_key(tmp_path: Path) -> None:
+    import asyncio
+
+    import aiohttp
+
+    server = ServeProcess(tmp_path / "data").start()
+    socket_url = f"ws://127.0.0.1:{server.port}/ws/{server.key}/stand-1?width=80&height=24"
+
+    async def connect(origin: str) -> int:
+        async with aiohttp.ClientSession() as client:
+            try:
+                async with client.ws_connect(
+                    socket_url, headers={"Origin": origin}, timeout=aiohttp.ClientWSTimeout(10)
+                ) as websocket:
+                    await websocket.receive(timeout=30)  # the session speaks: it runs
+                    assert len(session_pids(server)) == 1
+                    return 101
+            except aiohttp.WSServerHandshakeError as exc:
+                return exc.status
+
+    try:
+        assert asyncio.run(connect("http://evil.example")) == 403
+        assert session_pids(server) == []
+        assert asyncio.run(connect(f"http://127.0.0.1:{server.port}")) == 101
+        wait_for(lambda: session_pids(server) == [], 20, "the session to end after closing")
+    finally:
+        server.stop()
