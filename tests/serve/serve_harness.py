@@ -8,6 +8,7 @@ is read as text: where a word is on screen, and whether a screen is shown.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import signal
@@ -317,3 +318,60 @@ def take_survey(tablet: Tablet) -> None:
     tablet.wait_text(SECOND)
     tablet.tap("2  Nej")
     tablet.wait_text("Tak for hjælpen")
+
+
+class WifiProxy:
+    """A TCP relay between the browser and ``kiosk serve`` that can lose the Wi-Fi: after
+    :meth:`cut` nothing passes either way and no connection is closed (no FIN, no RST), as
+    when a tablet walks out of the hotspot's reach."""
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.listener.getsockname()[1])
+        self.lost = threading.Event()
+        self.closed = threading.Event()
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        self.listener.settimeout(0.2)
+        while not self.closed.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=10)
+            self.held += [client, upstream]
+            for source, target in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket) -> None:
+        source.settimeout(0.2)
+        while not self.closed.is_set():
+            try:
+                data = source.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if not data:
+                if not self.lost.is_set():
+                    with contextlib.suppress(OSError):
+                        target.shutdown(socket.SHUT_WR)
+                return
+            if not self.lost.is_set():  # after the cut, bytes vanish
+                with contextlib.suppress(OSError):
+                    target.sendall(data)
+
+    def cut(self) -> None:
+        self.lost.set()
+
+    def close(self) -> None:
+        self.closed.set()
+        self.listener.close()
+        for sock in self.held:
+            with contextlib.suppress(OSError):
+                sock.close()

@@ -25,6 +25,7 @@ from serve_harness import (
     START_SURVEY,
     ServeProcess,
     Tablet,
+    WifiProxy,
     children,
     session_pids,
     stored_records,
@@ -202,6 +203,28 @@ def test_a_session_that_ends_is_replaced_by_the_page_itself(
     tablet.page.wait_for_url("**kiosk=stand-6**", timeout=15_000)
     wait_for(lambda: len(session_pids(server)) == 1, 30, "the page to start a new session")
     tablet.wait_text(START_SURVEY)
+
+
+def test_a_tablet_that_loses_the_wifi_mid_visit_leaves_a_partial_record_and_no_process(
+    server: ServeProcess, browsers: Any
+) -> None:
+    proxy = WifiProxy(server.port)
+    try:
+        url = server.url("stand-7").replace(f":{server.port}/", f":{proxy.port}/")
+        _browser, tablet = open_tablet(browsers, url)
+        tablet.tap(START_SURVEY)
+        tablet.wait_text(FIRST)
+        tablet.tap("2  Nej")
+        tablet.wait_text(SECOND)
+        (session,) = session_pids(server)
+        proxy.cut()  # out of the hotspot's reach: no goodbye from the browser
+        # the server's heartbeat (every 10 s) finds the connection dead
+        wait_for(lambda: not Path(f"/proc/{session}").exists(), 60, "the session to end")
+        (record,) = wait_for(lambda: stored_records(server.data_dir), 10, "the partial record")
+        assert (record["kiosk_id"], record["completed"]) == ("stand-7", False)
+        assert record["answers"] == {"mood": False}
+    finally:
+        proxy.close()
 
 
 def test_stopping_the_server_mid_visit_saves_the_visit_and_ends_every_session(
