@@ -29,6 +29,9 @@ PARENT_CHECK_SECONDS = 1.0
 class ServedKioskApp(KioskApp):
     """The kiosk in a tablet's browser: a lost connection counts as a visitor walking away."""
 
+    #: The organiser screen says sync is kiosk serve's, for every tablet at once.
+    synced_by_server = True
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._server_pid = os.getppid()

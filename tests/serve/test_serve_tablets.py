@@ -305,6 +305,7 @@ def test_an_unnamed_tablet_is_named_once_and_keeps_its_name(
         x, y = tablet.cell_centre(0, 0)
         page.mouse.click(x, y)
     tablet.wait_text("Kiosk: stand-9")
+    tablet.wait_text("klares af kiosk serve")  # no sync of its own: the server's
     page.goto(server.url(), timeout=30_000)  # the bare address again: the name is kept
     page.wait_for_url("**kiosk=stand-9**", timeout=15_000)
     tablet.wait_text(START_SURVEY)
