@@ -123,7 +123,11 @@ class ServeProcess:
         if not self.key:
             self.stop()
             raise AssertionError("kiosk serve did not start:\n" + "".join(self.output))
-        wait_for(lambda: _listening(self.port), 15, "the server to listen")
+        try:
+            wait_for(lambda: _listening(self.port), 15, "the server to listen")
+        except AssertionError:
+            self.stop()
+            raise
         return self
 
     def url(self, kiosk: str | None = None, **params: str) -> str:
