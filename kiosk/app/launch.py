@@ -78,11 +78,13 @@ def build_app(
     on_saved: Callable[[dict[str, Any]], None] | None = None,
     *,
     open_store_later: bool = False,
+    app_class: type[KioskApp] | None = None,
 ) -> KioskApp:
     """The kiosk app for a config: the store, the kiosk id and the PIN settled.
 
     ``open_store_later``: the store (TinyDB) is opened right after the first screen is
-    drawn; the directory is checked here.
+    drawn; the directory is checked here. ``app_class``: a KioskApp subclass (``kiosk serve``'s
+    sessions).
     """
     from kiosk.app.app import KioskApp
     from kiosk.config import PinCheck
@@ -101,7 +103,7 @@ def build_app(
     if problem:  # a hand-edited kiosk-id file: only one the collector takes
         raise LaunchError(f"{data_dir / 'kiosk-id'}: {problem}; fix it or give --kiosk-id")
     settings = replace(config, kiosk_id=kiosk_id)  # the config is the app's settings
-    return KioskApp(
+    return (app_class or KioskApp)(
         surveys,
         store,
         settings=settings,

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "run": "kiosk.cli.run_commands:run",
     "init": "kiosk.cli.run_commands:init",
     "simulate": "kiosk.cli.run_commands:simulate",
+    "serve": "kiosk.cli.serve_command:serve",
     "sync": "kiosk.cli.sync_commands:sync",
     "sync-after-event": "kiosk.cli.after_event_command:sync_after_event",
     "collector": "kiosk.cli.collector_commands:collector",

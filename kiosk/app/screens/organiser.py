@@ -118,6 +118,8 @@ class OrganiserScreen(KioskScreen):
         if status is None:
             if sync.error:
                 return self.t("organiser.sync_failed", error=sync.error)
+            if getattr(self.kiosk, "synced_by_server", False):  # a tablet of kiosk serve
+                return self.t("serve.sync_by_server")
             return self.t("organiser.sync_off")
         return self.t(
             "organiser.sync_status",
