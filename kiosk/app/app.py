@@ -179,7 +179,7 @@ class KioskApp(App[str]):
             suspect_seconds=self.settings.suspect_seconds,
             on_saved=self._on_saved,
         )
-        sync = SyncBridge(self._sync_config, store)
+        sync = SyncBridge(self._sync_config, store, kiosk_id=self.settings.kiosk_id)
         saver.add_listener(lambda _record: sync.nudge())
         crash_after = os.environ.get(TEST_CRASH_ENV, "")
         if crash_after.isdigit():

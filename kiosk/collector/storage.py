@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk.collector.kiosk_status import SCHEMA as KIOSK_STATUS_SCHEMA
 from kiosk.records import now_iso
 from kiosk.sync.protocol import RecordResult, canonical_json, content_hash, ids_digest
 
@@ -67,6 +68,7 @@ class CollectorStorage:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = self._conn()
         conn.executescript(SCHEMA)
+        conn.executescript(KIOSK_STATUS_SCHEMA)  # the kiosks' status messages (overview)
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
