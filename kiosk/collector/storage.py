@@ -67,6 +67,10 @@ class CollectorStorage:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = self._conn()
         conn.executescript(SCHEMA)
+        from kiosk.collector.accounts import ACCOUNTS_SCHEMA
+        from kiosk.collector.ideas import IDEAS_SCHEMA
+
+        conn.executescript(ACCOUNTS_SCHEMA + IDEAS_SCHEMA)  # the web side's own tables
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -80,6 +84,10 @@ class CollectorStorage:
             with self._lock:
                 self._connections.append(conn)
         return conn
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection, for the web side's own SQL modules (accounts, ideas)."""
+        return self._conn()
 
     def close(self) -> None:
         with self._lock:
