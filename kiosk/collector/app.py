@@ -75,8 +75,13 @@ def create_app(
     *,
     max_body: int = DEFAULT_MAX_BODY,
     max_concurrent: int = DEFAULT_MAX_CONCURRENT,
+    public_url: str | None = None,
 ) -> FastAPI:
-    """The collector application over ``storage``, accepting requests bearing ``token``."""
+    """The collector application over ``storage``, accepting requests bearing ``token``.
+
+    ``public_url`` is the address visitors' phones reach it at (follow-up links, Secure
+    cookies when it is https).
+    """
     problem = token_problem(token)
     if problem:
         raise ValueError(f"the collector cannot use this token: {problem}")
@@ -279,6 +284,9 @@ def create_app(
             return busy(str(exc))
         return _json({"status": "ok"}, 200)
 
+    from kiosk.collector.web import install_web
+
+    install_web(app, storage, public_url=public_url)  # organisers' pages and /f/{ref}
     app.add_middleware(BodyLimitMiddleware, max_body=max_body)
     app.add_middleware(SyncHeaderMiddleware)
     return app

@@ -19,13 +19,16 @@ def serve(
     max_concurrent: int = DEFAULT_MAX_CONCURRENT,
     ssl_certfile: str | None = None,
     ssl_keyfile: str | None = None,
+    public_url: str | None = None,
 ) -> None:
     """Serve until interrupted. Access logs show paths and kiosk ids, never record contents."""
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     storage = CollectorStorage(db)
-    app = create_app(storage, token, max_body=max_body, max_concurrent=max_concurrent)
+    app = create_app(
+        storage, token, max_body=max_body, max_concurrent=max_concurrent, public_url=public_url
+    )
     try:
         uvicorn.run(
             app,

@@ -69,6 +69,10 @@ class CollectorStorage:
         conn = self._conn()
         conn.executescript(SCHEMA)
         conn.executescript(KIOSK_STATUS_SCHEMA)  # the kiosks' status messages (overview)
+        from kiosk.collector.accounts import ACCOUNTS_SCHEMA
+        from kiosk.collector.ideas import IDEAS_SCHEMA
+
+        conn.executescript(ACCOUNTS_SCHEMA + IDEAS_SCHEMA)  # the web side's own tables
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -82,6 +86,10 @@ class CollectorStorage:
             with self._lock:
                 self._connections.append(conn)
         return conn
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection, for the web side's own SQL modules (accounts, ideas)."""
+        return self._conn()
 
     def close(self) -> None:
         with self._lock:
