@@ -142,7 +142,7 @@ def save_status(storage: CollectorStorage, message: StatusMessage) -> None:
 
 def latest_statuses(storage: CollectorStorage) -> dict[str, KioskStatus]:
     """Every kiosk's latest status, by kiosk id."""
-    rows = storage._conn().execute(f"SELECT {_COLUMNS} FROM kiosk_status")
+    rows = storage.connection().execute(f"SELECT {_COLUMNS} FROM kiosk_status")
     out = {}
     for row in rows:
         status = KioskStatus(*row)
@@ -159,7 +159,7 @@ def records_per_kiosk(
     Record times are compared on their first 19 characters, the same in every form a record
     time may take (kiosk.collector.schema.IsoTime).
     """
-    rows = storage._conn().execute(
+    rows = storage.connection().execute(
         "SELECT kiosk_id, count(*), "
         "sum(substr(json_extract(body, '$.started_at'), 1, 19) >= ? "
         "AND substr(json_extract(body, '$.started_at'), 1, 19) < ?), "
@@ -174,7 +174,7 @@ def records_per_kiosk(
 
 def last_seen_per_kiosk(storage: CollectorStorage) -> dict[str, str]:
     """Per kiosk: the last time a submission under its id arrived with a store id."""
-    rows = storage._conn().execute("SELECT kiosk_id, max(last_seen) FROM kiosk_stores GROUP BY 1")
+    rows = storage.connection().execute("SELECT kiosk_id, max(last_seen) FROM kiosk_stores GROUP BY 1")
     return {kiosk_id: last for kiosk_id, last in rows if last}
 
 
@@ -182,7 +182,7 @@ def _write(storage: CollectorStorage, sql: str, args: tuple[Any, ...]) -> None:
     from kiosk.collector.storage import CollectorBusy
 
     try:
-        storage._conn().execute(sql, args)
+        storage.connection().execute(sql, args)
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise CollectorBusy(str(exc)) from exc
