@@ -15,6 +15,7 @@ import secrets
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Literal
 
 from argon2 import PasswordHasher
@@ -56,8 +57,14 @@ MIN_PASSWORD_LENGTH = 10
 NAME_PATTERN = re.compile(r"[A-Za-z0-9._@-]{1,64}\Z")
 
 _hasher = PasswordHasher()
-#: Verified against when the name is unknown, so a wrong name takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so a wrong name takes as long as a wrong
+    password. Made on first need: a hash takes argon2's 64 MiB for a moment, which a
+    collector that never sees a sign-in should not have to spend."""
+    return _hasher.hash(secrets.token_hex(16))
 
 
 @dataclass(frozen=True)
@@ -157,7 +164,7 @@ def check_sign_in(storage: CollectorStorage, name: str, password: str) -> SignIn
     ).fetchone()
     now = _now()
     if row is None:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         return SignIn(None, "wrong")
     role, stored, failed, locked_until = row
     if locked_until and locked_until > _iso(now):

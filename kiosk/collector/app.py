@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
+from kiosk.collector.ideas import Status
 from kiosk.collector.kiosk_status import MAX_STATUS_BODY, StatusMessage, save_status
 from kiosk.collector.limits import BodyLimitMiddleware, SyncHeaderMiddleware
 from kiosk.collector.schema import KioskId, RecordModel
@@ -76,11 +77,12 @@ def create_app(
     max_body: int = DEFAULT_MAX_BODY,
     max_concurrent: int = DEFAULT_MAX_CONCURRENT,
     public_url: str | None = None,
+    idea_statuses: list[Status] | None = None,
 ) -> FastAPI:
     """The collector application over ``storage``, accepting requests bearing ``token``.
 
     ``public_url`` is the address visitors' phones reach it at (follow-up links, Secure
-    cookies when it is https).
+    cookies when it is https); ``idea_statuses`` an organiser's own list of idea statuses.
     """
     problem = token_problem(token)
     if problem:
@@ -286,7 +288,8 @@ def create_app(
 
     from kiosk.collector.web import install_web
 
-    install_web(app, storage, public_url=public_url)  # organisers' pages and /f/{ref}
+    # organisers' pages and the visitors' /f/{ref}
+    install_web(app, storage, public_url=public_url, statuses=idea_statuses)
     app.add_middleware(BodyLimitMiddleware, max_body=max_body)
     app.add_middleware(SyncHeaderMiddleware)
     return app

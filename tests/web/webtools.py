@@ -54,3 +54,43 @@ def client_for(
     if who is not None:
         sign_in(client, who)
     return client
+
+
+def idea_record(
+    kiosk_id: str,
+    ref: str,
+    title: str,
+    description: str = "",
+    theme: str = "kultur",
+    submitted_at: str = "2026-09-05T10:15:00.000Z",
+) -> dict[str, Any]:
+    """An idea card record as a kiosk makes it (kiosk.records.new_record)."""
+    from kiosk.records import new_record
+
+    return new_record(
+        kind="idea",
+        survey_id="gentofte-moedes",
+        survey_version=1,
+        survey_hash="a" * 64,
+        kiosk_id=kiosk_id,
+        lang="da",
+        started_at="2026-09-05T10:00:00.000Z",
+        submitted_at=submitted_at,
+        completed=True,
+        answers={},
+        ref=ref,
+        idea={"theme": theme, "title": title, "description": description},
+    )
+
+
+def submit(client: TestClient, kiosk_id: str, records: list[dict[str, Any]]) -> None:
+    """Send records the way a kiosk's sync does: POST /v1/submissions with the token."""
+    from kiosk.sync.protocol import SUBMISSIONS_PATH
+
+    reply = client.post(
+        SUBMISSIONS_PATH,
+        json={"kiosk_id": kiosk_id, "records": records},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    assert reply.status_code == 200, reply.text
+    assert all(r["status"] == "accepted" for r in reply.json()["results"]), reply.text

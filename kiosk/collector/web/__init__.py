@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
+from kiosk.collector.ideas import Status, default_statuses
 from kiosk.collector.storage import CollectorStorage
 from kiosk.collector.web.auth import (
     CsrfRefused,
@@ -27,9 +28,9 @@ STATIC_PATH = "/static"
 
 def web_routers() -> list[APIRouter]:
     """Every router of the web side; a new area adds its router here."""
-    from kiosk.collector.web import auth
+    from kiosk.collector.web import auth, followup, ideas
 
-    return [auth.router]
+    return [auth.router, ideas.router, followup.router]
 
 
 def install_web(
@@ -39,6 +40,7 @@ def install_web(
     public_url: str | None = None,
     followup_limit: int = 30,
     followup_window_s: float = 60.0,
+    statuses: list[Status] | None = None,
 ) -> None:
     """Mount the web side on ``app`` (the collector's sync API stays as it is)."""
     from kiosk.collector.accounts import secret_key
@@ -52,6 +54,7 @@ def install_web(
         public_url=public_url.rstrip("/") if public_url else None,
         followup_limit=followup_limit,
         followup_window_s=followup_window_s,
+        statuses=tuple(statuses or default_statuses()),
     )
     app.state.followup_limiter = RateLimiter(followup_limit, followup_window_s)
     for router in web_routers():

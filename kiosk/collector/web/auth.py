@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 from urllib.parse import quote
 
@@ -32,6 +32,7 @@ from kiosk.collector.accounts import (
     session_account,
     start_session,
 )
+from kiosk.collector.ideas import Status, default_statuses
 from kiosk.collector.storage import CollectorStorage
 
 SESSION_COOKIE = "bk_session"
@@ -51,6 +52,8 @@ class WebSettings:
     #: Follow-up page requests a client address may make per window (429 above).
     followup_limit: int = 30
     followup_window_s: float = 60.0
+    #: The statuses an idea can have, the first for a new idea.
+    statuses: tuple[Status, ...] = field(default_factory=lambda: tuple(default_statuses()))
 
     @property
     def secure_cookies(self) -> bool:
