@@ -174,7 +174,9 @@ def records_per_kiosk(
 
 def last_seen_per_kiosk(storage: CollectorStorage) -> dict[str, str]:
     """Per kiosk: the last time a submission under its id arrived with a store id."""
-    rows = storage.connection().execute("SELECT kiosk_id, max(last_seen) FROM kiosk_stores GROUP BY 1")
+    rows = storage.connection().execute(
+        "SELECT kiosk_id, max(last_seen) FROM kiosk_stores GROUP BY 1"
+    )
     return {kiosk_id: last for kiosk_id, last in rows if last}
 
 
@@ -187,3 +189,27 @@ def _write(storage: CollectorStorage, sql: str, args: tuple[Any, ...]) -> None:
         if "locked" in str(exc) or "busy" in str(exc):
             raise CollectorBusy(str(exc)) from exc
         raise
+
+
+def records_per_survey(storage: CollectorStorage) -> dict[str, int]:
+    """Records held per survey id (the results pages' list of surveys)."""
+    rows = storage.connection().execute(
+        "SELECT survey_id, count(*) FROM records GROUP BY survey_id ORDER BY survey_id"
+    )
+    return {survey_id: int(count) for survey_id, count in rows}
+
+
+def kiosks_of_survey(storage: CollectorStorage, survey_id: str) -> list[str]:
+    """The kiosk ids that sent records of ``survey_id`` (the results page's kiosk filter)."""
+    rows = storage.connection().execute(
+        "SELECT DISTINCT kiosk_id FROM records WHERE survey_id = ? ORDER BY kiosk_id", (survey_id,)
+    )
+    return [kiosk_id for (kiosk_id,) in rows]
+
+
+def records_version(storage: CollectorStorage) -> tuple[int, int]:
+    """Changes whenever a record is stored (records are never changed or deleted): a tally
+    of the collector's records is still good while this is the same."""
+    row = storage.connection().execute("SELECT count(*), coalesce(max(rowid), 0) FROM records")
+    count, last = row.fetchone()
+    return int(count), int(last)

@@ -22,15 +22,23 @@ from kiosk.collector.web.auth import (
     csrf_guard,
     sign_in_redirect,
 )
+from kiosk.collector.web.live import LiveSettings
 
 STATIC_PATH = "/static"
 
 
 def web_routers() -> list[APIRouter]:
     """Every router of the web side; a new area adds its router here."""
-    from kiosk.collector.web import auth, followup, ideas
+    from kiosk.collector.web import auth, board_page, followup, ideas, overview_page, results_page
 
-    return [auth.router, ideas.router, followup.router]
+    return [
+        auth.router,
+        ideas.router,
+        followup.router,
+        overview_page.router,
+        results_page.router,
+        board_page.router,
+    ]
 
 
 def install_web(
@@ -41,6 +49,7 @@ def install_web(
     followup_limit: int = 30,
     followup_window_s: float = 60.0,
     statuses: list[Status] | None = None,
+    live: LiveSettings | None = None,
 ) -> None:
     """Mount the web side on ``app`` (the collector's sync API stays as it is)."""
     from kiosk.collector.accounts import secret_key
@@ -77,4 +86,7 @@ def install_web(
     async def csrf_refused(request: Request, _exc: CsrfRefused) -> Response:
         return render(request, "error.html", {"problem": "error.csrf"}, 403)
 
+    from kiosk.collector.web.live import install_live
+
+    install_live(app, live)  # the overview's, results' and board's settings and fragments
     app.add_middleware(SecurityHeadersMiddleware)

@@ -6,6 +6,8 @@ Each area adds its own line here (overview, results, board, ideas).
 from __future__ import annotations
 
 NAV: list[tuple[str, str]] = [
+    ("nav.overview", "/overview"),
+    ("nav.results", "/results"),
     ("nav.ideas", "/ideas"),
 ]
 #: Where a sign-in lands when no page was asked for.
