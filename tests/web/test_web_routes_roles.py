@@ -20,7 +20,15 @@ from webtools import ORGANISER, VIEWER, client_for, idea_record, make_app, page_
 from kiosk.collector.web import web_routers
 from kiosk.sync.protocol import HEALTH_PATH
 
-PUBLIC = {("GET", "/signin"), ("POST", "/signin"), ("GET", "/f/{ref}")}
+PUBLIC = {
+    ("GET", "/signin"),
+    ("POST", "/signin"),
+    ("GET", "/f/{ref}"),
+    # the projector board (weblive): public by design, shows only approved ideas and
+    # results of questions with 10 answers or more (tests/web/test_web_live_pages.py)
+    ("GET", "/board/{survey_id}"),
+    ("GET", "/board/{survey_id}/live"),
+}
 VIEWER_MAY = {("POST", "/signout")}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
