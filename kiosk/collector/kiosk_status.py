@@ -39,6 +39,10 @@ CREATE TABLE IF NOT EXISTS kiosk_status (
     kiosk_clock TEXT NOT NULL,
     received_at TEXT NOT NULL
 );
+-- the overview's counts per kiosk, read from the indexes alone (100,000 records in ms)
+CREATE INDEX IF NOT EXISTS records_kiosk_received ON records (kiosk_id, received_at);
+CREATE INDEX IF NOT EXISTS records_started_kiosk
+    ON records (substr(json_extract(body, '$.started_at'), 1, 19), kiosk_id);
 """
 
 #: A status message is small; anything larger is not one (the route refuses it unread).
@@ -157,18 +161,23 @@ def records_per_kiosk(
 
     The window is given in UTC (``YYYY-MM-DDTHH:MM:SS``): the caller turns a local day into it.
     Record times are compared on their first 19 characters, the same in every form a record
-    time may take (kiosk.collector.schema.IsoTime).
+    time may take (kiosk.collector.schema.IsoTime). Both queries are answered from indexes.
     """
-    rows = storage.connection().execute(
-        "SELECT kiosk_id, count(*), "
-        "sum(substr(json_extract(body, '$.started_at'), 1, 19) >= ? "
-        "AND substr(json_extract(body, '$.started_at'), 1, 19) < ?), "
-        "max(received_at) FROM records GROUP BY kiosk_id",
-        (window_start[:19], window_end[:19]),
+    conn = storage.connection()
+    totals = conn.execute(
+        "SELECT kiosk_id, count(*), max(received_at) FROM records GROUP BY kiosk_id"
+    ).fetchall()
+    started = "substr(json_extract(body, '$.started_at'), 1, 19)"
+    window = dict(
+        conn.execute(
+            f"SELECT kiosk_id, count(*) FROM records WHERE {started} >= ? AND {started} < ? "
+            "GROUP BY kiosk_id",
+            (window_start[:19], window_end[:19]),
+        ).fetchall()
     )
     return {
-        kiosk_id: KioskRecords(kiosk_id, int(total), int(window or 0), last)
-        for kiosk_id, total, window, last in rows
+        kiosk_id: KioskRecords(kiosk_id, int(total), int(window.get(kiosk_id, 0)), last)
+        for kiosk_id, total, last in totals
     }
 
 

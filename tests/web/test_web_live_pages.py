@@ -404,3 +404,34 @@ def test_every_live_page_escapes_hostile_text(tmp_path: Path) -> None:
     overview = lxml.html.fromstring(organiser.get("/overview").text)
     assert HOSTILE[0] in overview.text_content()
     storage.close()
+
+
+def test_after_new_records_the_page_says_it_is_recounting_then_shows_them(
+    tmp_path: Path,
+) -> None:
+    import time
+
+    app, storage = make_app(tmp_path / "c.db")
+    kiosk = client_for(app)
+    start = datetime(2026, 9, 5, 10, 0, tzinfo=COPENHAGEN)
+    submit(kiosk, "k", [response("k", start) for _ in range(4)])
+    viewer = client_for(app, VIEWER)
+    first = page(viewer, f"/results/{SURVEY}")
+    assert figure(first, '//b[@data-figure="visitors"]') == 4
+    assert "tælles op nu" not in first.xpath('string(//*[@id="tallied"])')
+    submit(kiosk, "k", [response("k", start) for _ in range(3)])
+    # the last tally at once, said to be a recount's predecessor; the new one soon after
+    stale = page(viewer, f"/results/{SURVEY}")
+    assert figure(stale, '//b[@data-figure="visitors"]') == 4
+    assert "tælles op nu" in stale.xpath('string(//*[@id="tallied"])')
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        fresh = page(viewer, f"/results/{SURVEY}")
+        if "tælles op nu" not in fresh.xpath('string(//*[@id="tallied"])'):
+            break
+        time.sleep(0.1)
+    assert figure(fresh, '//b[@data-figure="visitors"]') == 7
+    # a download always counts what is there now
+    rows = viewer.get(f"/results/{SURVEY}/records.csv").text.strip().splitlines()
+    assert len(rows) - 1 == 7
+    storage.close()

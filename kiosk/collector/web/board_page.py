@@ -65,7 +65,7 @@ def _context(request: Request, survey_id: str) -> dict[str, Any] | None:
         return None
     lang = page_language(request)
     settings = live_settings(request)
-    results = tally_for(storage, definitions, survey_id, Filters(), lang)
+    results = tally_for(storage, definitions, survey_id, Filters(), lang).results
     questions = results.surveys[0].questions if results.surveys else []
     chosen = [q for q in request.query_params.getlist("q") if q][:20]
     if chosen:

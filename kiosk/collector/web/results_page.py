@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -29,7 +32,9 @@ from kiosk.collector.storage import CollectorStorage
 from kiosk.collector.web.auth import get_storage, require_viewer
 from kiosk.collector.web.live import live_settings
 from kiosk.collector.web.render import page_language, render
-from kiosk.results.model import Definitions, Filters, Results, tally
+from kiosk.results.model import COPENHAGEN, Definitions, Filters, Results, tally
+
+log = logging.getLogger("kiosk.collector")
 
 router = APIRouter()
 RESULTS_PATH = "/results"
@@ -112,28 +117,102 @@ def read_choice(request: Request) -> Choice:
     )
 
 
-class _TallyCache:
-    """The last few tallies, each valid while the collector's records are unchanged."""
+@dataclass
+class Tallied:
+    """A tally of the collector's records and when it was made; ``stale`` when records
+    arrived since and a recount is under way (the page says so)."""
 
-    def __init__(self, size: int) -> None:
+    results: Results
+    version: tuple[int, int]
+    made_at: datetime
+    views: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    stale: bool = False
+
+
+class TallyCache:
+    """The last few tallies of one collector, kept until a record arrives.
+
+    A tally of 100,000 records takes seconds (it reads every record), longer than a page
+    may take. So once records arrived, a page is given the last tally of its filters at
+    once, marked stale with its time, while one background thread counts again; the next
+    view has the new numbers. A tally never asked for before is made while the page waits.
+    """
+
+    def __init__(self, size: int = _CACHE_SIZE) -> None:
         self.size = size
         self._lock = threading.Lock()
-        self._items: OrderedDict[tuple[Any, ...], Results] = OrderedDict()
+        self._items: OrderedDict[tuple[Any, ...], Tallied] = OrderedDict()
+        self._recounting: set[tuple[Any, ...]] = set()
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="results-tally")
 
-    def get(self, key: tuple[Any, ...], make: Callable[[], Results]) -> Results:
+    def get(
+        self,
+        key: tuple[Any, ...],
+        version: tuple[int, int],
+        make: Callable[[], Results],
+        *,
+        with_views: str | None = None,
+    ) -> Tallied:
         with self._lock:
-            if key in self._items:
+            kept = self._items.get(key)
+            if kept is not None:
                 self._items.move_to_end(key)
-                return self._items[key]
-        results = make()  # outside the lock: a slow tally does not hold up other pages
+                if kept.version != version and key not in self._recounting:
+                    self._recounting.add(key)
+                    self._worker.submit(self._recount, key, version, make, with_views)
+        if kept is None:
+            kept = self._make(key, version, make, with_views)
+        elif kept.version != version:
+            kept = Tallied(kept.results, kept.version, kept.made_at, kept.views, stale=True)
+        if with_views and with_views not in kept.views:
+            kept.views[with_views] = question_views(kept.results, with_views)
+        return kept
+
+    def _make(
+        self,
+        key: tuple[Any, ...],
+        version: tuple[int, int],
+        make: Callable[[], Results],
+        with_views: str | None,
+    ) -> Tallied:
+        made = Tallied(make(), version, datetime.now(COPENHAGEN))
+        if with_views:
+            made.views[with_views] = question_views(made.results, with_views)
         with self._lock:
-            self._items[key] = results
+            current = self._items.get(key)
+            if current is None or current.version <= version:
+                self._items[key] = made
+                self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
-        return results
+        return made
+
+    def _recount(
+        self,
+        key: tuple[Any, ...],
+        version: tuple[int, int],
+        make: Callable[[], Results],
+        with_views: str | None,
+    ) -> None:
+        try:
+            self._make(key, version, make, with_views)
+        except Exception:  # a recount that fails leaves the last tally; the next view retries
+            log.exception("results: a recount in the background failed")
+        finally:
+            with self._lock:
+                self._recounting.discard(key)
 
 
-_TALLIES = _TallyCache(_CACHE_SIZE)
+_CACHES: weakref.WeakKeyDictionary[CollectorStorage, TallyCache] = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def _cache_of(storage: CollectorStorage) -> TallyCache:
+    with _CACHES_LOCK:
+        cache = _CACHES.get(storage)
+        if cache is None:
+            cache = _CACHES[storage] = TallyCache()
+        return cache
 
 
 def tally_for(
@@ -142,11 +221,15 @@ def tally_for(
     survey_id: str,
     filters: Filters,
     lang: str,
-) -> Results:
-    """``kiosk report``'s tally of the collector's records of ``survey_id``."""
+    *,
+    with_views: bool = False,
+    fresh: bool = False,
+) -> Tallied:
+    """``kiosk report``'s tally of the collector's records of ``survey_id`` (see
+    :class:`TallyCache`); ``fresh`` waits for a recount when records arrived (downloads)."""
     from kiosk.i18n import Translator
 
-    key = (id(storage), id(definitions), survey_id, filters, lang, records_version(storage))
+    version = records_version(storage)
 
     def make() -> Results:
         t = Translator(lang)
@@ -159,7 +242,11 @@ def tally_for(
             survey_id=survey_id,
         )
 
-    return _TALLIES.get(key, make)
+    key = (id(definitions), survey_id, filters, lang)
+    cache = _cache_of(storage)
+    if fresh:
+        return cache._make(key, version, make, lang if with_views else None)
+    return cache.get(key, version, make, with_views=lang if with_views else None)
 
 
 @lru_cache(maxsize=256)
@@ -242,8 +329,10 @@ def survey_results(
         return _not_found(request)
     lang = page_language(request)
     choice = read_choice(request)
-    results = tally_for(storage, survey_definitions(request), survey_id, choice.filters(), lang)
-    views = question_views(results, lang)
+    tallied = tally_for(
+        storage, survey_definitions(request), survey_id, choice.filters(), lang, with_views=True
+    )
+    views = tallied.views[lang]
     return render(
         request,
         "results.html",
@@ -256,6 +345,7 @@ def survey_results(
             "query": choice.query(lang),
             "chart_image": chart_image,
             "board_min": live_settings(request).board_min_answers,
+            "tallied": tallied,
         },
     )
 
@@ -298,7 +388,7 @@ def results_workbook(
     lang = page_language(request)
     filters = read_choice(request).filters()
     definitions = survey_definitions(request)
-    results = tally_for(storage, definitions, survey_id, filters, lang)
+    results = tally_for(storage, definitions, survey_id, filters, lang, fresh=True).results
     records = _counted_records(storage, survey_id, filters)
     workbook = build_workbook(
         records, results, definitions, Translator(lang), sources=[f"collector: {survey_id}"]
@@ -349,7 +439,8 @@ def results_report(
         return _not_found(request)
     lang = page_language(request)
     filters = read_choice(request).filters()
-    results = tally_for(storage, survey_definitions(request), survey_id, filters, lang)
+    definitions = survey_definitions(request)
+    results = tally_for(storage, definitions, survey_id, filters, lang, fresh=True).results
     html = render_report(results, Translator(lang), sources=[f"collector: {survey_id}"])
     return _download(
         html.encode("utf-8"), "text/html; charset=utf-8", f"{_file_slug(survey_id)}-report.html"
