@@ -370,7 +370,9 @@ def board_ideas(
     """The ideas of ``survey_id`` an organiser approved for the live board and did not hide,
     the most recently approved first (for the board page)."""
     rows = storage.connection().execute(
-        f"SELECT {_IDEA_COLUMNS} FROM records r JOIN web_ideas w ON w.record_id = r.id "
+        # web_ideas first (CROSS JOIN fixes SQLite's join order): the few ideas on the board,
+        # then their records by id, not every record of the survey (1 s at 100,000 records)
+        f"SELECT {_IDEA_COLUMNS} FROM web_ideas w CROSS JOIN records r ON w.record_id = r.id "
         f"WHERE r.survey_id = ? AND {_IS_IDEA} AND w.on_board = 1 AND w.hidden = 0 "
         "ORDER BY w.updated_at DESC",
         (default_status, survey_id),

@@ -41,6 +41,8 @@ CREATE TABLE IF NOT EXISTS kiosk_status (
 );
 -- the overview's counts per kiosk, read from the indexes alone (100,000 records in ms)
 CREATE INDEX IF NOT EXISTS records_kiosk_received ON records (kiosk_id, received_at);
+-- the results pages' surveys and their kiosks, without reading the records' bodies
+CREATE INDEX IF NOT EXISTS records_survey_kiosk ON records (survey_id, kiosk_id);
 CREATE INDEX IF NOT EXISTS records_started_kiosk
     ON records (substr(json_extract(body, '$.started_at'), 1, 19), kiosk_id);
 """
