@@ -177,6 +177,7 @@ def test_unknown_and_hidden_refs_are_indistinguishable(site) -> None:  # type: i
     assert _shape(malformed.text, "GM-22") == _shape(unknown.text, "GM-2222")
     assert "Cykelsti" not in hidden.text and "skjult svar" not in hidden.text
     assert dict(hidden.headers).keys() == dict(unknown.headers).keys()
+    assert "set-cookie" not in hidden.headers  # a visitor's page sets no cookie
 
 
 def test_a_survey_response_ref_gets_a_thank_you(tmp_path: Path) -> None:
