@@ -58,6 +58,8 @@ def test_list_filters_by_theme_status_date_and_search(site) -> None:  # type: ig
     assert "3 idéer" in page and "Flere bænke ved stranden" in page and "Cykelsti" in page
     assert "Cykelsti" not in client.get("/ideas?theme=aeldre").text
     assert "Flere bænke" in client.get("/ideas?theme=aeldre").text
+    chosen = client.get("/ideas?theme=aeldre").text
+    assert '<option value="aeldre" selected>Ældre</option>' in chosen
     only_sixth = client.get("/ideas?date=2026-09-06").text
     assert "Cykelsti" in only_sixth and "Flere bænke" not in only_sixth
     found = client.get("/ideas?q=langs").text  # in the description, any case

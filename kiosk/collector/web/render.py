@@ -109,7 +109,13 @@ def render(
     response.headers["Cache-Control"] = "no-store"
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(
-            LANG_COOKIE, lang, max_age=365 * 86400, httponly=True, samesite="lax", path="/"
+            LANG_COOKIE,
+            lang,
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="lax",
+            secure=request.app.state.web.secure_cookies,
+            path="/",
         )
     set_csrf_cookie(request, response)
     return response
