@@ -116,6 +116,10 @@ class KioskApp(App[str]):
         self.idle_grace = self.settings.idle_grace
 
     # -- set-up ---------------------------------------------------------------------------
+    def followup_base(self) -> str | None:
+        """The collector's public address for follow-up links of surveys without a url."""
+        return self._sync_config.followup_base()
+
     def _pick_language(self, wanted: str | None) -> str:
         languages = self.languages()
         if wanted in languages:

@@ -110,6 +110,13 @@ def _collector_token(token_file: Path | None) -> str:
     "the sign-in cookie Secure.",
 )
 @click.option(
+    "--idea-statuses",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="TOML file with the organisers' own idea statuses ([[status]] id, da, en), "
+    "instead of modtaget, under behandling, sendt videre, gennemført, ikke muligt.",
+)
+@click.option(
     "--ssl-certfile",
     type=click.Path(exists=True, dir_okay=False),
     default=None,
@@ -130,6 +137,7 @@ def serve(
     max_body: int,
     max_concurrent: int,
     public_url: str | None,
+    idea_statuses: Path | None,
     ssl_certfile: str | None,
     ssl_keyfile: str | None,
 ) -> None:
@@ -144,7 +152,8 @@ def serve(
         kiosk collector serve --db collector.db --host 0.0.0.0 --port 8443 \\
               --token-file collector.token \\
               --ssl-certfile cert.pem --ssl-keyfile key.pem
-    The API description is served at /docs and /openapi.json.
+    The API description is served at /docs and /openapi.json; organisers sign in at
+    /signin (accounts: kiosk collector user add), visitors' follow-up pages are /f/{ref}.
     """
     import sqlite3
 
@@ -153,6 +162,14 @@ def serve(
     token = _collector_token(token_file)
     if public_url is not None:
         public_url = _public_url(public_url)
+    statuses = None
+    if idea_statuses is not None:
+        from kiosk.collector.ideas import StatusFileError, load_statuses
+
+        try:
+            statuses = load_statuses(idea_statuses)
+        except StatusFileError as exc:
+            fail(str(exc))
     warning = plain_http_warning(host, tls=ssl_certfile is not None)
     if warning:
         click.echo(f"warning: {warning}", err=True)
@@ -167,6 +184,7 @@ def serve(
             ssl_certfile=ssl_certfile,
             ssl_keyfile=ssl_keyfile,
             public_url=public_url,
+            idea_statuses=statuses,
         )
     except sqlite3.DatabaseError as exc:
         fail(f"cannot use the database {db}: {exc}", EXIT_FAILED)

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 IDEAS_SCHEMA = """
 CREATE INDEX IF NOT EXISTS records_ref ON records (json_extract(body, '$.ref'));
+CREATE INDEX IF NOT EXISTS records_kind_time
+    ON records (json_extract(body, '$.kind'), json_extract(body, '$.submitted_at'));
 CREATE TABLE IF NOT EXISTS web_ideas (
     record_id TEXT PRIMARY KEY,
     status TEXT,

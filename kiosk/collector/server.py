@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from kiosk.collector.app import DEFAULT_MAX_BODY, DEFAULT_MAX_CONCURRENT, create_app
+from kiosk.collector.ideas import Status
 from kiosk.collector.storage import CollectorStorage
 
 
@@ -20,6 +21,7 @@ def serve(
     ssl_certfile: str | None = None,
     ssl_keyfile: str | None = None,
     public_url: str | None = None,
+    idea_statuses: list[Status] | None = None,
 ) -> None:
     """Serve until interrupted. Access logs show paths and kiosk ids, never record contents."""
     import uvicorn
@@ -27,7 +29,12 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     storage = CollectorStorage(db)
     app = create_app(
-        storage, token, max_body=max_body, max_concurrent=max_concurrent, public_url=public_url
+        storage,
+        token,
+        max_body=max_body,
+        max_concurrent=max_concurrent,
+        public_url=public_url,
+        idea_statuses=idea_statuses,
     )
     try:
         uvicorn.run(

@@ -58,6 +58,8 @@ def test_list_filters_by_theme_status_date_and_search(site) -> None:  # type: ig
     assert "3 idéer" in page and "Flere bænke ved stranden" in page and "Cykelsti" in page
     assert "Cykelsti" not in client.get("/ideas?theme=aeldre").text
     assert "Flere bænke" in client.get("/ideas?theme=aeldre").text
+    chosen = client.get("/ideas?theme=aeldre").text
+    assert '<option value="aeldre" selected>Ældre</option>' in chosen
     only_sixth = client.get("/ideas?date=2026-09-06").text
     assert "Cykelsti" in only_sixth and "Flere bænke" not in only_sixth
     found = client.get("/ideas?q=langs").text  # in the description, any case
@@ -177,6 +179,7 @@ def test_unknown_and_hidden_refs_are_indistinguishable(site) -> None:  # type: i
     assert _shape(malformed.text, "GM-22") == _shape(unknown.text, "GM-2222")
     assert "Cykelsti" not in hidden.text and "skjult svar" not in hidden.text
     assert dict(hidden.headers).keys() == dict(unknown.headers).keys()
+    assert "set-cookie" not in hidden.headers  # a visitor's page sets no cookie
 
 
 def test_a_survey_response_ref_gets_a_thank_you(tmp_path: Path) -> None:

@@ -54,3 +54,22 @@ def test_list_of_a_missing_database_says_so(tmp_path: Path) -> None:
     reply = _run("list", "--db", str(tmp_path / "nope.db"))
     assert reply.exit_code != 0 and "no such collector database" in reply.output
     assert not (tmp_path / "nope.db").exists()
+
+
+def _serve(tmp_path: Path, *args: str):  # type: ignore[no-untyped-def]
+    token = tmp_path / "token"
+    token.write_text("test-token-5c1e0f\n")
+    return CliRunner().invoke(
+        cli,
+        ["collector", "serve", "--db", str(tmp_path / "c.db"), "--token-file", str(token), *args],
+    )
+
+
+def test_serve_refuses_a_broken_status_file_or_public_url_before_serving(tmp_path: Path) -> None:
+    broken = tmp_path / "statuses.toml"
+    broken.write_text('[[status]]\nda = "Ny"\n', encoding="utf-8")
+    reply = _serve(tmp_path, "--idea-statuses", str(broken))
+    assert reply.exit_code != 0
+    assert f"{broken}: status 1 needs an id" in reply.output
+    reply = _serve(tmp_path, "--public-url", "kiosk.example.dk")
+    assert reply.exit_code != 0 and "is not a web address" in reply.output

@@ -45,4 +45,6 @@ def theme_label(survey_id: str, theme_id: str, lang: str) -> str:
     from kiosk.i18n import localize
 
     text = _bundled_themes().get((survey_id, theme_id))
+    if text is None and not survey_id:  # the list's filter: themes of any survey
+        text = next((v for (_, tid), v in _bundled_themes().items() if tid == theme_id), None)
     return localize(text, lang, "da") if text is not None else theme_id

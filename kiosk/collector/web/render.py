@@ -51,6 +51,22 @@ def translator(lang: str) -> Any:
     return t
 
 
+class _LazyToken:
+    """The CSRF token, made only when a page has a form: a visitor's follow-up page then
+    sets no cookie at all."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+
+    def __str__(self) -> str:
+        from kiosk.collector.web.auth import csrf_token
+
+        return csrf_token(self.request)
+
+    def __html__(self) -> str:
+        return str(self)  # hex digits only: nothing to escape
+
+
 def page_language(request: Request) -> str:
     """``?lang=`` first (a link or the switch), then the visitor's earlier choice, then da."""
     asked = request.query_params.get("lang")
@@ -69,7 +85,7 @@ def render(
 ) -> HTMLResponse:
     """A page from ``template`` with the shared context (language, texts, account, CSRF token,
     navigation) and the cookies it needs."""
-    from kiosk.collector.web.auth import csrf_token, set_csrf_cookie
+    from kiosk.collector.web.auth import set_csrf_cookie
     from kiosk.collector.web.nav import NAV
 
     lang = page_language(request)
@@ -83,7 +99,7 @@ def render(
         + str(request.url.include_query_params(lang=other).query),
         "t": translator(lang),
         "account": account,
-        "csrf_token": csrf_token(request),
+        "csrf_token": _LazyToken(request),
         "nav": NAV if account is not None else [],
         "path": request.url.path,
     }
@@ -93,7 +109,13 @@ def render(
     response.headers["Cache-Control"] = "no-store"
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(
-            LANG_COOKIE, lang, max_age=365 * 86400, httponly=True, samesite="lax", path="/"
+            LANG_COOKIE,
+            lang,
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="lax",
+            secure=request.app.state.web.secure_cookies,
+            path="/",
         )
     set_csrf_cookie(request, response)
     return response
