@@ -117,6 +117,14 @@ def _collector_token(token_file: Path | None) -> str:
     "instead of modtaget, under behandling, sendt videre, gennemført, ikke muligt.",
 )
 @click.option(
+    "--quiet-after",
+    type=click.IntRange(1, 24 * 60),
+    default=10,
+    show_default=True,
+    metavar="MINUTES",
+    help="The overview warns about a kiosk not heard from for this many minutes.",
+)
+@click.option(
     "--ssl-certfile",
     type=click.Path(exists=True, dir_okay=False),
     default=None,
@@ -138,6 +146,7 @@ def serve(
     max_concurrent: int,
     public_url: str | None,
     idea_statuses: Path | None,
+    quiet_after: int,
     ssl_certfile: str | None,
     ssl_keyfile: str | None,
 ) -> None:
@@ -185,6 +194,7 @@ def serve(
             ssl_keyfile=ssl_keyfile,
             public_url=public_url,
             idea_statuses=statuses,
+            quiet_after_s=quiet_after * 60.0,
         )
     except sqlite3.DatabaseError as exc:
         fail(f"cannot use the database {db}: {exc}", EXIT_FAILED)

@@ -78,6 +78,7 @@ def create_app(
     max_concurrent: int = DEFAULT_MAX_CONCURRENT,
     public_url: str | None = None,
     idea_statuses: list[Status] | None = None,
+    quiet_after_s: float | None = None,
 ) -> FastAPI:
     """The collector application over ``storage``, accepting requests bearing ``token``.
 
@@ -289,7 +290,15 @@ def create_app(
     from kiosk.collector.web import install_web
 
     # organisers' pages and the visitors' /f/{ref}
-    install_web(app, storage, public_url=public_url, statuses=idea_statuses)
+    from kiosk.collector.web.live import live_settings_for
+
+    install_web(
+        app,
+        storage,
+        public_url=public_url,
+        statuses=idea_statuses,
+        live=live_settings_for(quiet_after_s),
+    )
     app.add_middleware(BodyLimitMiddleware, max_body=max_body)
     app.add_middleware(SyncHeaderMiddleware)
     return app

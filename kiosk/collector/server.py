@@ -22,6 +22,7 @@ def serve(
     ssl_keyfile: str | None = None,
     public_url: str | None = None,
     idea_statuses: list[Status] | None = None,
+    quiet_after_s: float | None = None,
 ) -> None:
     """Serve until interrupted. Access logs show paths and kiosk ids, never record contents."""
     import uvicorn
@@ -35,6 +36,7 @@ def serve(
         max_concurrent=max_concurrent,
         public_url=public_url,
         idea_statuses=idea_statuses,
+        quiet_after_s=quiet_after_s,
     )
     try:
         uvicorn.run(

@@ -435,3 +435,35 @@ def test_after_new_records_the_page_says_it_is_recounting_then_shows_them(
     rows = viewer.get(f"/results/{SURVEY}/records.csv").text.strip().splitlines()
     assert len(rows) - 1 == 7
     storage.close()
+
+
+def test_collector_serve_quiet_after_reaches_the_overview(tmp_path: Path) -> None:
+    import re
+
+    import requests
+    from conftest_sync import CollectorProcess
+
+    from kiosk.collector.accounts import add_account
+    from kiosk.collector.storage import CollectorStorage
+
+    storage = CollectorStorage(tmp_path / "c.db")
+    add_account(storage, VIEWER[0], "viewer", VIEWER[1])
+    storage.close()
+    (tmp_path / "token").write_text(TOKEN)
+    collector = CollectorProcess(tmp_path / "c.db", tmp_path / "token", "--quiet-after", "25")
+    collector.start()
+    try:
+        session = requests.Session()
+        form = session.get(collector.url + "/signin", timeout=10).text
+        token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', form)
+        assert token
+        session.post(
+            collector.url + "/signin",
+            data={"name": VIEWER[0], "password": VIEWER[1], "csrf_token": token.group(1)},
+            timeout=10,
+        )
+        overview = session.get(collector.url + "/overview", timeout=10)
+        assert overview.status_code == 200 and overview.url.endswith("/overview")
+        assert "ikke er hørt fra i 25 minutter" in overview.text
+    finally:
+        collector.stop()

@@ -35,6 +35,13 @@ class LiveSettings:
     board_min_answers: int = BOARD_MIN_ANSWERS
 
 
+def live_settings_for(quiet_after_s: float | None = None) -> LiveSettings:
+    """The live pages' settings, with a kiosk counted as quiet after ``quiet_after_s``."""
+    if quiet_after_s is None:
+        return LiveSettings()
+    return LiveSettings(quiet_after=timedelta(seconds=quiet_after_s))
+
+
 def live_settings(request: Request) -> LiveSettings:
     settings = getattr(request.app.state, "live", None)
     return settings if isinstance(settings, LiveSettings) else LiveSettings()
