@@ -10,14 +10,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from kiosk.ids import kiosk_id_problem
-from kiosk.sync.endpoint import endpoint_problem
+from kiosk.sync.endpoint import endpoint_problem, is_loopback
 from kiosk.sync.protocol import read_token_file
 
 PIN_ENV = "KIOSK_ADMIN_PIN"
@@ -41,6 +43,20 @@ class SyncConfig:
     ca_bundle: Path | None = None
     #: Send the token over plain http:// beyond loopback (a trusted network only).
     insecure_http: bool = False
+    #: The collector's address as visitors' phones reach it (its --public-url): follow-up
+    #: QR codes of surveys without followup.url lead to {public_url}/f/{ref}.
+    public_url: str | None = None
+
+    def followup_base(self) -> str | None:
+        """Where visitors follow their idea: public_url, else the endpoint unless it is this
+        machine (a phone cannot reach 127.0.0.1); None: the reference code stands alone."""
+        if self.public_url:
+            return self.public_url
+        if self.endpoint:
+            host = urlsplit(self.endpoint).hostname or ""
+            if not is_loopback(host):
+                return self.endpoint
+        return None
 
     def resolved_token(self) -> str | None:
         """The token, read from ``token_file`` when given there (kept out of the config)."""
@@ -156,9 +172,15 @@ def _sync(raw: Any, path: Path) -> SyncConfig:
             f"{path}: unknown key sync.{unknown[0]}; known: {', '.join(sorted(known))}"
         )
     values: dict[str, Any] = {}
-    for key in ("endpoint", "token"):
+    for key in ("endpoint", "token", "public_url"):
         if key in raw:
             values[key] = _string(raw[key], f"sync.{key}", path)
+    if "public_url" in values and not re.match(
+        r"https?://[^\s/?#]+[^\s?#]*\Z", values["public_url"]
+    ):
+        raise ConfigError(
+            f"{path}: sync.public_url must be a web address such as https://kiosk.example.dk"
+        )
     for key in ("token_file", "ca_bundle"):
         if key in raw:
             values[key] = (path.parent / _string(raw[key], f"sync.{key}", path)).resolve()

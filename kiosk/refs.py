@@ -117,3 +117,21 @@ def normalize_ref(typed: str, prefix: str | None = None) -> str | None:
 def followup_url(template: str, ref: str) -> str:
     """The survey's follow-up URL with ``{ref}`` filled in (URL-quoted, though codes are safe)."""
     return template.replace("{ref}", quote(ref, safe=""))
+
+
+#: The collector's follow-up page for a reference code (kiosk.collector.web.followup).
+COLLECTOR_FOLLOWUP_PATH = "/f/{ref}"
+
+
+def followup_template(url: str | None, public_base: str | None) -> str | None:
+    """The survey's follow-up URL, else the collector's page under ``public_base``, else None.
+
+    A survey may leave ``followup.url`` out when the kiosk syncs to a collector: visitors'
+    phones then open ``{public_base}/f/{ref}`` there. Known from the kiosk's own config, so
+    it works offline, before the collector was ever reached.
+    """
+    if url:
+        return url
+    if public_base:
+        return public_base.rstrip("/") + COLLECTOR_FOLLOWUP_PATH
+    return None

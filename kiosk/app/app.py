@@ -116,6 +116,10 @@ class KioskApp(App[str]):
         self.idle_grace = self.settings.idle_grace
 
     # -- set-up ---------------------------------------------------------------------------
+    def followup_base(self) -> str | None:
+        """The collector's public address for follow-up links of surveys without a url."""
+        return self._sync_config.followup_base()
+
     def _pick_language(self, wanted: str | None) -> str:
         languages = self.languages()
         if wanted in languages:
@@ -179,7 +183,7 @@ class KioskApp(App[str]):
             suspect_seconds=self.settings.suspect_seconds,
             on_saved=self._on_saved,
         )
-        sync = SyncBridge(self._sync_config, store)
+        sync = SyncBridge(self._sync_config, store, kiosk_id=self.settings.kiosk_id)
         saver.add_listener(lambda _record: sync.nudge())
         crash_after = os.environ.get(TEST_CRASH_ENV, "")
         if crash_after.isdigit():

@@ -18,9 +18,11 @@ if TYPE_CHECKING:
 class SyncBridge:
     """Starts, nudges and reports on ``BackgroundSync`` when there is one to run."""
 
-    def __init__(self, config: SyncConfig, store: RecordStore) -> None:
+    def __init__(self, config: SyncConfig, store: RecordStore, kiosk_id: str | None = None) -> None:
         self.config = config
         self.store = store
+        #: The id the kiosk's status message goes under (its records' kiosk id).
+        self.kiosk_id = kiosk_id
         self._sync: Any = None
         self.error: str | None = None
 
@@ -44,6 +46,7 @@ class SyncBridge:
                 interval=self.config.interval,
                 ca_bundle=str(self.config.ca_bundle) if self.config.ca_bundle else None,
                 allow_plain_http=self.config.insecure_http,
+                kiosk_id=self.kiosk_id,
             )
             self._sync.start()
         except Exception as exc:  # a broken sync setup must not take the kiosk down

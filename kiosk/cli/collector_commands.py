@@ -38,6 +38,19 @@ def plain_http_warning(host: str, *, tls: bool) -> str | None:
     )
 
 
+def _public_url(url: str) -> str:
+    """``--public-url`` checked: an http(s) address without a query, no trailing slash."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        fail(
+            f"--public-url {url!r} is not a web address: give one such as "
+            "https://kiosk.example.dk (http or https, no ?query)"
+        )
+    return url.strip().rstrip("/")
+
+
 def _collector_token(token_file: Path | None) -> str:
     """The token kiosks must send; one a kiosk can send at all (see ``token_problem``)."""
     if token_file is not None:
@@ -124,6 +137,29 @@ def _database_errors() -> tuple[type[BaseException], ...]:
     help="Submissions handled at once (503 with Retry-After above).",
 )
 @click.option(
+    "--public-url",
+    metavar="URL",
+    default=None,
+    help="The address visitors' phones reach this collector at, e.g. "
+    "https://kiosk.example.dk: follow-up links default to URL/f/{ref}, and https makes "
+    "the sign-in cookie Secure.",
+)
+@click.option(
+    "--idea-statuses",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="TOML file with the organisers' own idea statuses ([[status]] id, da, en), "
+    "instead of modtaget, under behandling, sendt videre, gennemført, ikke muligt.",
+)
+@click.option(
+    "--quiet-after",
+    type=click.IntRange(1, 24 * 60),
+    default=10,
+    show_default=True,
+    metavar="MINUTES",
+    help="The overview warns about a kiosk not heard from for this many minutes.",
+)
+@click.option(
     "--ssl-certfile",
     type=click.Path(exists=True, dir_okay=False),
     default=None,
@@ -150,6 +186,9 @@ def serve(
     token_file: Path | None,
     max_body: int,
     max_concurrent: int,
+    public_url: str | None,
+    idea_statuses: Path | None,
+    quiet_after: int,
     ssl_certfile: str | None,
     ssl_keyfile: str | None,
     workers: int,
@@ -170,7 +209,8 @@ def serve(
               --ssl-certfile cert.pem --ssl-keyfile key.pem
         kiosk collector serve --db postgresql://kiosk@db.example.dk/kiosk \\
               --workers 4 --token-file collector.token
-    The API description is served at /docs and /openapi.json.
+    The API description is served at /docs and /openapi.json; organisers sign in at
+    /signin (accounts: kiosk collector user add), visitors' follow-up pages are /f/{ref}.
     """
     from kiosk.collector.server import serve as run_server
     from kiosk.collector.server import sqlite_workers_problem
@@ -179,6 +219,16 @@ def serve(
     if problem:
         fail(problem)
     token = _collector_token(token_file)
+    if public_url is not None:
+        public_url = _public_url(public_url)
+    statuses = None
+    if idea_statuses is not None:
+        from kiosk.collector.ideas import StatusFileError, load_statuses
+
+        try:
+            statuses = load_statuses(idea_statuses)
+        except StatusFileError as exc:
+            fail(str(exc))
     warning = plain_http_warning(host, tls=ssl_certfile is not None)
     if warning:
         click.echo(f"warning: {warning}", err=True)
@@ -193,6 +243,9 @@ def serve(
             ssl_certfile=ssl_certfile,
             ssl_keyfile=ssl_keyfile,
             workers=workers,
+            public_url=public_url,
+            idea_statuses=statuses,
+            quiet_after_s=quiet_after * 60.0,
         )
     except _database_errors() as exc:
         fail(_database_problem(db, exc), EXIT_FAILED)
@@ -437,3 +490,105 @@ def is_postgres_url_or_other(db: str, source: Path) -> bool:
     if is_postgres_url(db):
         return True
     return not (Path(db).exists() and Path(db).resolve() == source.resolve())
+
+
+@collector.group()
+def user() -> None:
+    """Accounts for the collector's web pages (organisers change, viewers only look).
+
+    \b
+    Examples:
+        kiosk collector user add anna --role organiser --db collector.db
+        kiosk collector user list --db collector.db
+        kiosk collector user remove anna --db collector.db
+    """
+
+
+_DB_OPTION = click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The collector's SQLite database file (as given to collector serve).",
+)
+
+
+def _open_storage(db: Path, *, create: bool = False) -> Any:
+    import sqlite3
+
+    from kiosk.collector.storage import CollectorStorage
+
+    if not create and not db.exists():
+        fail(f"{db}: no such collector database (give the file collector serve uses)")
+    try:
+        return CollectorStorage(db)
+    except sqlite3.DatabaseError as exc:
+        fail(f"{db} is not a collector database ({exc})", EXIT_FAILED)
+
+
+@user.command(name="add")
+@click.argument("name")
+@click.option(
+    "--role",
+    type=click.Choice(["organiser", "viewer"]),
+    default="organiser",
+    show_default=True,
+    help="organiser: answers ideas and changes settings; viewer: sees, changes nothing.",
+)
+@_DB_OPTION
+def user_add(name: str, role: str, db: Path) -> None:
+    """Add an account; its password is asked twice and never shown or logged."""
+    from kiosk.collector.accounts import AccountError, add_account, name_problem, password_problem
+
+    problem = name_problem(name)
+    if problem:
+        fail(problem)
+    storage = _open_storage(db, create=True)
+    try:
+        password = click.prompt(
+            f"Password for {name}", hide_input=True, confirmation_prompt=True, err=True
+        )
+        problem = password_problem(password)
+        if problem:
+            fail(f"{problem}; run the command again")
+        add_account(storage, name, role, password)  # type: ignore[arg-type]
+    except AccountError as exc:
+        fail(str(exc))
+    finally:
+        storage.close()
+    click.echo(f"added {role} {name}")
+
+
+@user.command(name="list")
+@_DB_OPTION
+def user_list(db: Path) -> None:
+    """List the accounts: name, role, when made, and whether locked after failed sign-ins."""
+    from kiosk.collector.accounts import list_accounts
+
+    storage = _open_storage(db)
+    try:
+        accounts = list_accounts(storage)
+    finally:
+        storage.close()
+    if not accounts:
+        click.echo("no accounts yet: add one with kiosk collector user add NAME --db " + str(db))
+        return
+    for account, created, locked in accounts:
+        note = "  (locked after failed sign-ins)" if locked else ""
+        click.echo(f"{account.name}\t{account.role}\t{created}{note}")
+
+
+@user.command(name="remove")
+@click.argument("name")
+@_DB_OPTION
+def user_remove(name: str, db: Path) -> None:
+    """Remove an account and sign it out everywhere (the ideas' history keeps its name)."""
+    from kiosk.collector.accounts import remove_account
+
+    storage = _open_storage(db)
+    try:
+        removed = remove_account(storage, name)
+    finally:
+        storage.close()
+    if not removed:
+        fail(f"no account named {name!r} in {db} (see kiosk collector user list)")
+    click.echo(f"removed {name}")

@@ -212,6 +212,8 @@ def sync(
     try:
         with store, client:
             summary = _run_with_progress(store, client, batch_size, err, resend)
+            if summary.error_kind not in ("auth", "config", "network"):
+                _send_status(store, client, summary.error, token)
             if verify and summary.error_kind not in ("auth", "config"):
                 try:
                     verify_results = verify_digest(store, client)
@@ -250,6 +252,30 @@ def sync(
         except OSError as exc:
             click.echo(f"warning: {exc}", err=True)
     sys.exit(code)
+
+
+def _send_status(store: Any, client: Any, error: str | None, token: str) -> None:
+    """Tell the collector how this data directory is doing (best effort, never fails the run:
+    an older collector without status messages answers 404, which is no error)."""
+    from kiosk.records import now_iso
+    from kiosk.store import StoreError
+    from kiosk.sync.client import redact
+    from kiosk.sync.status import build_status, kiosk_id_of
+
+    try:
+        kiosk_id = kiosk_id_of(store)
+        if kiosk_id is None:
+            return
+        status = build_status(
+            store,
+            kiosk_id,
+            last_error=redact(error, token) if error else None,
+            last_error_at=now_iso() if error else None,
+            last_success_at=None if error else now_iso(),
+        )
+    except StoreError:  # the summary already says what is wrong with the store
+        return
+    client.send_status(status)
 
 
 def _setup_logging(verbose: bool) -> None:

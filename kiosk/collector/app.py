@@ -23,12 +23,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from kiosk.collector import definitions
+from kiosk.collector.ideas import Status
+from kiosk.collector.kiosk_status import MAX_STATUS_BODY, StatusMessage, save_status
 from kiosk.collector.limits import BodyLimitMiddleware, SyncHeaderMiddleware
 from kiosk.collector.schema import KioskId, RecordModel
 from kiosk.collector.storage import CollectorBusy, CollectorStorage
 from kiosk.sync.protocol import (
     DIGEST_ROUTE,
     HEALTH_PATH,
+    STATUS_PATH,
     SUBMISSIONS_PATH,
     SURVEY_ROUTE,
     RecordResult,
@@ -77,11 +80,16 @@ def create_app(
     max_body: int = DEFAULT_MAX_BODY,
     max_concurrent: int = DEFAULT_MAX_CONCURRENT,
     accept_definitions: bool = True,
+    public_url: str | None = None,
+    idea_statuses: list[Status] | None = None,
+    quiet_after_s: float | None = None,
 ) -> FastAPI:
     """The collector application over ``storage``, accepting requests bearing ``token``.
 
     ``accept_definitions=False`` leaves out ``PUT /v1/surveys/{survey_hash}``: a collector
     as it was before survey definitions travelled, which new kiosks must keep working with.
+    ``public_url`` is the address visitors' phones reach it at (follow-up links, Secure
+    cookies when it is https); ``idea_statuses`` an organiser's own list of idea statuses.
     """
     problem = token_problem(token)
     if problem:
@@ -234,6 +242,72 @@ def create_app(
     if accept_definitions:
         _add_definitions_route(app, storage, slots, check_token, busy)
 
+    @app.post(
+        STATUS_PATH,
+        response_model=Health,
+        dependencies=[Depends(check_token)],
+        responses={
+            401: {"description": "Missing or wrong token"},
+            413: {"description": f"Body over {MAX_STATUS_BODY} bytes: not a status message"},
+            422: {"description": "Not a status message: the body is not JSON or not of this form"},
+            503: {"description": "Busy: the next round sends the status again"},
+        },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": StatusMessage.model_json_schema()}},
+            }
+        },
+    )
+    async def kiosk_status(request: Request) -> Response:
+        """Keep a kiosk's status (pending records, last sync error, store, disk) for the
+        organisers' overview; read only after the token is checked, and only so much."""
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_STATUS_BODY:
+                    return _json(
+                        {"detail": f"body larger than {MAX_STATUS_BODY} bytes: not a status"}, 413
+                    )
+                chunks.append(chunk)
+        except ClientDisconnect:
+            return Response(status_code=400)
+        return await run_in_threadpool(keep_status, b"".join(chunks))
+
+    def keep_status(body: bytes) -> Response:
+        try:
+            message = StatusMessage.model_validate(json.loads(body))
+        except (ValueError, RecursionError) as exc:  # ValidationError is a ValueError
+            problems = (
+                [
+                    {"loc": ["body", *_safe_loc(e["loc"])], "msg": e["msg"], "type": e["type"]}
+                    for e in exc.errors()[:10]
+                ]
+                if isinstance(exc, ValidationError)
+                else [{"loc": ["body"], "msg": "not a JSON document", "type": "json"}]
+            )
+            log.warning("refused a status: %s", "; ".join(_where(p["loc"]) for p in problems))
+            return _json({"detail": problems}, 422)
+        try:
+            save_status(storage, message)
+        except CollectorBusy as exc:
+            return busy(str(exc))
+        return _json({"status": "ok"}, 200)
+
+    from kiosk.collector.web import install_web
+
+    # organisers' pages and the visitors' /f/{ref}
+    from kiosk.collector.web.live import live_settings_for
+
+    install_web(
+        app,
+        storage,
+        public_url=public_url,
+        statuses=idea_statuses,
+        live=live_settings_for(quiet_after_s),
+    )
     app.add_middleware(BodyLimitMiddleware, max_body=max_body)
     app.add_middleware(SyncHeaderMiddleware)
     return app

@@ -14,6 +14,7 @@ from typing import Any
 
 from kiosk.collector.app import DEFAULT_MAX_BODY, DEFAULT_MAX_CONCURRENT, create_app
 from kiosk.collector.database import is_postgres_url
+from kiosk.collector.ideas import Status
 from kiosk.collector.storage import CollectorStorage
 
 #: The settings a worker process builds its app from (JSON; set by :func:`serve`).
@@ -37,11 +38,15 @@ def worker_app() -> Any:
     storage = CollectorStorage(
         settings["db"], migrate=False, pool_size=settings["max_concurrent"] + 4
     )
+    statuses = settings["idea_statuses"]
     app = create_app(
         storage,
         settings["token"],
         max_body=settings["max_body"],
         max_concurrent=settings["max_concurrent"],
+        public_url=settings["public_url"],
+        idea_statuses=None if statuses is None else [Status(**s) for s in statuses],
+        quiet_after_s=settings["quiet_after_s"],
     )
     app.router.on_shutdown.append(storage.close)
     return app
@@ -58,6 +63,9 @@ def serve(
     ssl_certfile: str | None = None,
     ssl_keyfile: str | None = None,
     workers: int = 1,
+    public_url: str | None = None,
+    idea_statuses: list[Status] | None = None,
+    quiet_after_s: float | None = None,
 ) -> None:
     """Serve until interrupted. Access logs show paths and kiosk ids, never record contents.
 
@@ -78,14 +86,31 @@ def serve(
         "ssl_keyfile": ssl_keyfile,
         "timeout_graceful_shutdown": 5,
     }
+    web = {"public_url": public_url, "quiet_after_s": quiet_after_s}
     if workers > 1:
         storage.close()
         os.environ[_WORKER_ENV] = json.dumps(
-            {"db": str(db), "token": token, "max_body": max_body, "max_concurrent": max_concurrent}
+            {
+                "db": str(db),
+                "token": token,
+                "max_body": max_body,
+                "max_concurrent": max_concurrent,
+                "idea_statuses": None
+                if idea_statuses is None
+                else [{"id": s.id, "labels": s.labels} for s in idea_statuses],
+                **web,
+            }
         )
         uvicorn.run("kiosk.collector.server:worker_app", factory=True, workers=workers, **common)
         return
-    app = create_app(storage, token, max_body=max_body, max_concurrent=max_concurrent)
+    app = create_app(
+        storage,
+        token,
+        max_body=max_body,
+        max_concurrent=max_concurrent,
+        idea_statuses=idea_statuses,
+        **web,
+    )
     try:
         uvicorn.run(app, **common)
     finally:

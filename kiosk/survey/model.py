@@ -307,7 +307,13 @@ class Ideas(Strict):
 class Followup(Strict):
     """The follow-up link shown as a QR code; ``{ref}`` is replaced by the record's code."""
 
-    url: str = Field(pattern=r"^https?://\S+$")
+    url: str | None = Field(
+        default=None,
+        pattern=r"^https?://\S+$",
+        description="Left out: the collector's follow-up page, {public_url}/f/{ref}, where "
+        "public_url is the kiosk's sync.public_url (else its sync.endpoint, unless that is "
+        "this machine).",
+    )
     text: LocalizedText = Field(
         description="Beside the code after a survey (and after an idea card without idea_text)."
     )

@@ -17,6 +17,7 @@ from kiosk.records import now_iso
 from kiosk.store import RecordStore
 from kiosk.sync.client import RetryPolicy, SyncClient, TransientError, redact
 from kiosk.sync.runner import DEFAULT_BATCH_SIZE, sync_store
+from kiosk.sync.status import build_status, kiosk_id_of
 
 log = logging.getLogger("kiosk.sync")
 
@@ -51,8 +52,11 @@ class BackgroundSync:
         read_timeout: float = 30.0,
         nudge_delay: float = NUDGE_DELAY_S,
         allow_plain_http: bool = False,
+        kiosk_id: str | None = None,
     ) -> None:
         self._store = store
+        #: The id the status message goes under; found in the data directory when not given.
+        self._kiosk_id = kiosk_id
         self._token = token  # only to blank it out of unexpected error messages
         self._client = SyncClient(
             endpoint,
@@ -164,16 +168,22 @@ class BackgroundSync:
             self._syncing = True
         try:
             summary = sync_store(self._store, self._client, batch_size=self.batch_size)
+            reached = summary.error_kind not in ("auth", "config", "network")
             if summary.batches == 0 and summary.error is None and not self._client.health():
                 # nothing to send, but the organiser should still see the link is down
                 summary.error = "the collector cannot be reached (nothing is waiting to be sent)"
+                reached = False
             with self._lock:
                 self._pending = summary.remaining
                 if summary.error:
                     self._last_error = f"{now_iso()}: {summary.error}"
+                    # kept past later successes: the overview shows it with its time
+                    self._last_error_at, self._last_error_text = now_iso(), summary.error
                 else:
                     self._last_success = now_iso()
                     self._last_error = None
+            if reached:  # a link that just failed would only make the status wait and fail
+                self._send_status()
         except Exception as exc:  # never let the sync thread die
             reason = redact(f"{type(exc).__name__}: {exc}", self._token)
             log.error("background sync round failed: %s", reason)
@@ -184,6 +194,27 @@ class BackgroundSync:
                 self._syncing = False
                 self._rounds += 1
                 self._round_done.notify_all()
+
+    _last_error_at: str | None = None
+    _last_error_text: str | None = None
+
+    def _send_status(self) -> None:
+        """Tell the collector how this kiosk is doing (docs/sync-protocol.md, status)."""
+        if self._kiosk_id is None:
+            self._kiosk_id = kiosk_id_of(self._store)
+            if self._kiosk_id is None:
+                return  # an empty data directory of a configured kiosk: nothing names it yet
+        with self._lock:
+            error, error_at = self._last_error_text, self._last_error_at
+            success = self._last_success
+        status = build_status(
+            self._store,
+            self._kiosk_id,
+            last_error=redact(error, self._token) if error else None,
+            last_error_at=error_at,
+            last_success_at=success,
+        )
+        self._client.send_status(status)
 
     def _refresh_pending(self) -> None:
         try:

@@ -28,6 +28,7 @@ from kiosk.sync.protocol import (
     DIGEST_PATH,
     HEALTH_PATH,
     RESULT_STATUSES,
+    STATUS_PATH,
     SUBMISSIONS_PATH,
     SURVEY_PATH,
     SYNC_HEADER,
@@ -253,6 +254,42 @@ class SyncClient:
         """The collector's count and id digest for one kiosk."""
         path = DIGEST_PATH.format(kiosk_id=requests.utils.quote(kiosk_id, safe=""))
         return self._with_retries("GET", path, parse=_parse_digest)
+
+    def send_status(self, status: dict[str, Any]) -> str:
+        """Send the kiosk's status message once: ``sent``, ``unsupported`` or ``failed``.
+
+        Best effort and never raises: a status is sent again after the next round, so it is
+        not retried, and a collector from before status messages (404/405) is no error.
+        """
+        if self._endpoint_problem or self._token_problem:
+            return "failed"
+        expired = threading.Event()
+        try:
+            with self._adapter.deadline(self.deadline) as expired:
+                response = self._session.post(
+                    self.endpoint + STATUS_PATH,
+                    json=status,
+                    headers={"Authorization": f"Bearer {self._token}"},
+                    timeout=self.timeout,
+                    verify=self._verify,
+                    allow_redirects=False,
+                )
+        except requests.exceptions.RequestException as exc:
+            log.debug("status not sent: %s", self._short(exc))
+            return "failed"
+        try:
+            marked = response.headers.get(SYNC_HEADER) == SYNC_HEADER_VALUE
+            if expired.is_set() or not marked:
+                log.debug("status not sent: no collector's answer")
+                return "failed"
+            if response.status_code in (404, 405):
+                return "unsupported"
+            if response.status_code != 200:
+                log.debug("status not taken: HTTP %d %s", response.status_code, _detail(response))
+                return "failed"
+            return "sent"
+        finally:
+            response.close()
 
     def health(self) -> bool:
         """True when a real collector answers at the endpoint."""

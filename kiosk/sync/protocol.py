@@ -19,6 +19,8 @@ SYNC_HEADER_VALUE = "1"
 
 SUBMISSIONS_PATH = "/v1/submissions"
 HEALTH_PATH = "/v1/health"
+#: The kiosk's status message (docs/sync-protocol.md); collectors before it answer 404.
+STATUS_PATH = "/v1/status"
 DIGEST_PATH = "/v1/kiosks/{kiosk_id}/digest"
 #: The route as the collector declares it: a kiosk id may hold a "/" (sent as %2F).
 DIGEST_ROUTE = "/v1/kiosks/{kiosk_id:path}/digest"

@@ -68,20 +68,23 @@ class ThanksScreen(TimedScreen):
     def _followup(self) -> Iterator[Widget]:
         """The follow-up QR code with the reference code and its text, or the code alone."""
         from kiosk.app.widgets.qr_code import FollowupCode
-        from kiosk.refs import followup_url
+        from kiosk.refs import followup_template, followup_url
 
         ref = self.record.get("ref")
         if not ref:
             return
         followup = self.survey.followup
-        if followup is None:  # an idea card of a survey without a follow-up link
+        template = None
+        if followup is not None:  # no url in the survey: the collector's page, when known
+            template = followup_template(followup.url, self.kiosk.followup_base())
+        if followup is None or template is None:  # no follow-up link: the code alone
             yield Static(f"{self.t('idea.ref')}: {ref}", id="ref-only", markup=False)
             return
         text = followup.text
         if self.record.get("kind") == "idea" and followup.idea_text is not None:
             text = followup.idea_text
         caption = localize(text, self.kiosk.lang, self.survey.default_language)
-        url = followup_url(followup.url, ref)
+        url = followup_url(template, ref)
         labels = {"ref_label": self.t("idea.ref"), "go_to": self.t("thanks.go_to")}
         yield FollowupCode(url, ref, caption, **labels)
 
