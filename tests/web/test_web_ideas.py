@@ -65,6 +65,7 @@ def test_list_filters_by_theme_status_date_and_search(site) -> None:  # type: ig
     found = client.get("/ideas?q=langs").text  # in the description, any case
     assert "Cykelsti" in found and "1 idéer" in found
     assert "0 idéer" in client.get("/ideas?q=%25").text  # a LIKE wildcard is just a character
+    assert client.get("/ideas?page=abc").status_code == 200  # a bad page number: the first
     organiser = client_for(app, ORGANISER)
     assert _save(organiser, ids["Cykelsti"], status="gennemfoert").status_code == 303
     done = client.get("/ideas?status=gennemfoert").text
