@@ -49,7 +49,23 @@ def worker_app() -> Any:
         quiet_after_s=settings["quiet_after_s"],
     )
     app.router.on_shutdown.append(storage.close)
+    # uvicorn configured this worker's loggers before calling the factory
+    logging.getLogger("uvicorn.access").addFilter(PathOnlyFilter())
     return app
+
+
+class PathOnlyFilter(logging.Filter):
+    """Access log lines with the path alone: no query string (a search may hold a name) and
+    no follow-up code (``/f/{ref}``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
+            path = args[2].split("?", 1)[0]
+            if path.startswith("/f/"):
+                path = "/f/{ref}"
+            record.args = (args[0], args[1], path, args[3], args[4])
+        return True
 
 
 def serve(
@@ -67,7 +83,8 @@ def serve(
     idea_statuses: list[Status] | None = None,
     quiet_after_s: float | None = None,
 ) -> None:
-    """Serve until interrupted. Access logs show paths and kiosk ids, never record contents.
+    """Serve until interrupted. Access logs show paths and kiosk ids, never record contents,
+    query strings (an organiser's search) or follow-up codes.
 
     The schema is brought up to date first (once, here, before any worker starts).
     """
@@ -112,6 +129,11 @@ def serve(
         **web,
     )
     try:
-        uvicorn.run(app, **common)
+        config = uvicorn.Config(app, **common)  # configures uvicorn's loggers: filter after
+        logging.getLogger("uvicorn.access").addFilter(PathOnlyFilter())
+        server = uvicorn.Server(config)
+        server.run()
+        if not server.started:  # as uvicorn.run does: a port in use is a failed start
+            raise SystemExit(3)
     finally:
         storage.close()
