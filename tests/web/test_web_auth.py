@@ -175,3 +175,24 @@ def test_language_switch_keeps_english(app) -> None:  # type: ignore[no-untyped-
     english = client.get("/signin?lang=en")
     assert '<html lang="en">' in english.text and "Sign in" in english.text
     assert '<html lang="en">' in client.get("/signin").text  # remembered
+
+
+def test_a_success_resets_the_count_of_failures(app) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(app)
+    for _ in range(2):
+        for _ in range(MAX_FAILED_SIGNINS - 1):
+            client.post(
+                "/signin",
+                data={"name": "olga", "password": "guess-guess", "csrf_token": page_token(client)},
+            )
+        good = client_for(app, ORGANISER)  # right after four failures: still let in
+        assert good.get("/").headers["location"] == "/ideas"
+
+
+def test_removing_an_account_ends_its_sessions(app) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.collector.accounts import remove_account
+
+    client = client_for(app, VIEWER)
+    assert client.get("/").headers["location"] == "/ideas"
+    assert remove_account(app.state.storage, VIEWER[0])
+    assert client.get("/").headers["location"].startswith("/signin")

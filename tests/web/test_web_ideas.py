@@ -65,6 +65,7 @@ def test_list_filters_by_theme_status_date_and_search(site) -> None:  # type: ig
     found = client.get("/ideas?q=langs").text  # in the description, any case
     assert "Cykelsti" in found and "1 idéer" in found
     assert "0 idéer" in client.get("/ideas?q=%25").text  # a LIKE wildcard is just a character
+    assert client.get("/ideas?page=abc").status_code == 200  # a bad page number: the first
     organiser = client_for(app, ORGANISER)
     assert _save(organiser, ids["Cykelsti"], status="gennemfoert").status_code == 303
     done = client.get("/ideas?status=gennemfoert").text
@@ -269,3 +270,21 @@ def test_pages_and_sign_in_work_together(site) -> None:  # type: ignore[no-untyp
     )
     assert reply.headers["location"] == "/ideas?theme=aeldre"
     assert "Flere bænke" in client.get(reply.headers["location"]).text
+
+
+def test_a_long_list_is_paged(tmp_path: Path) -> None:
+    from kiosk.collector.ideas import PAGE_SIZE
+
+    app, storage = make_app(tmp_path / "c.db")
+    records = [
+        idea_record("kiosk-1", f"GM-{n:04d}".replace("0", "A").replace("1", "B"), f"Idé {n}")
+        for n in range(PAGE_SIZE + 1)
+    ]
+    submit(client_for(app), "kiosk-1", records)
+    client = client_for(app, VIEWER)
+    first = client.get("/ideas?theme=kultur").text
+    assert "Side 1 af 2" in first and first.count('<a href="/ideas/') == PAGE_SIZE
+    assert 'href="?q=&amp;theme=kultur&amp;status=&amp;date=&amp;page=2"' in first
+    second = client.get("/ideas?theme=kultur&page=2").text
+    assert "Side 2 af 2" in second and second.count('<a href="/ideas/') == 1
+    storage.close()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -35,6 +36,7 @@ from kiosk.collector.accounts import (
 from kiosk.collector.ideas import Status, default_statuses
 from kiosk.collector.storage import CollectorStorage
 
+log = logging.getLogger("kiosk.collector.web")
 SESSION_COOKIE = "bk_session"
 CSRF_COOKIE = "bk_csrf"
 CSRF_FIELD = "csrf_token"
@@ -208,6 +210,7 @@ def sign_in(
     outcome = check_sign_in(storage, name.strip(), password)
     if outcome.account is None:
         if outcome.problem == "locked":
+            log.warning("sign-in refused: the account is locked after repeated failures")
             message, values = "signin.locked", {"minutes": outcome.locked_minutes}
         else:
             message, values = "signin.wrong", {}

@@ -47,11 +47,12 @@ def ideas_page(
     status: str = "",
     date: str = "",
     q: str = "",
-    page: int = 1,
+    page: str = "1",
 ) -> Response:
     settings = get_settings(request)
     storage = get_storage(request)
-    page = max(1, min(page, 10_000))
+    number = int(page) if page.isdigit() and len(page) < 6 else 1  # a bad one: the first
+    page_no = max(1, min(number, 10_000))
     date = date if _DATE.match(date) else ""
     ideas, total = list_ideas(
         storage,
@@ -61,7 +62,7 @@ def ideas_page(
         date=date or None,
         search=q[:200] or None,
         limit=PAGE_SIZE,
-        offset=(page - 1) * PAGE_SIZE,
+        offset=(page_no - 1) * PAGE_SIZE,
     )
     pages = max(1, -(-total // PAGE_SIZE))
     return render(
@@ -70,7 +71,7 @@ def ideas_page(
         {
             "ideas": ideas,
             "total": total,
-            "page": page,
+            "page": page_no,
             "pages": pages,
             "themes": idea_themes(storage),
             "filters": {"theme": theme, "status": status, "date": date, "q": q[:200]},
