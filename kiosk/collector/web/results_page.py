@@ -143,6 +143,7 @@ class TallyCache:
         self._lock = threading.Lock()
         self._items: OrderedDict[tuple[Any, ...], Tallied] = OrderedDict()
         self._recounting: set[tuple[Any, ...]] = set()
+        self._first: dict[tuple[Any, ...], threading.Event] = {}
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="results-tally")
 
     def get(
@@ -155,13 +156,31 @@ class TallyCache:
     ) -> Tallied:
         with self._lock:
             kept = self._items.get(key)
+            first, mine = None, False
             if kept is not None:
                 self._items.move_to_end(key)
                 if kept.version != version and key not in self._recounting:
                     self._recounting.add(key)
                     self._worker.submit(self._recount, key, version, make, with_views)
+            else:
+                # one first tally a key: a board polling every 10 s, or two organisers at
+                # once, wait for the tally under way instead of starting one each
+                first = self._first.get(key)
+                mine = first is None
+                if mine:
+                    first = self._first[key] = threading.Event()
+        if kept is None and first is not None and not mine:
+            first.wait()
+            with self._lock:
+                kept = self._items.get(key)
         if kept is None:
-            kept = self._make(key, version, make, with_views)
+            try:
+                kept = self._make(key, version, make, with_views)
+            finally:
+                with self._lock:
+                    done = self._first.pop(key, None)
+                if done is not None:
+                    done.set()
         elif kept.version != version:
             kept = Tallied(kept.results, kept.version, kept.made_at, kept.views, stale=True)
         if with_views and with_views not in kept.views:
