@@ -44,3 +44,8 @@ def put_definition(db: Database, digest: str, survey_id: str, body: str) -> Outc
 def iter_definitions(db: Database) -> Iterator[tuple[str, str]]:
     """(hash, body) of every stored definition, oldest first."""
     yield from db.query("SELECT hash, body FROM surveys ORDER BY received_at, hash")
+
+
+def definitions_count(db: Database) -> int:
+    """How many definitions are stored (a cheap check whether new ones arrived)."""
+    return int(db.query("SELECT count(*) FROM surveys")[0][0])

@@ -85,7 +85,6 @@ def read_collector_db(target: str | os.PathLike[str]) -> CollectorData:
     from kiosk.collector.definitions import DEFINITIONS_VERSION, iter_definitions
     from kiosk.collector.export import clean_record
     from kiosk.collector.storage import CollectorBusy, CollectorStorage
-    from kiosk.survey.loader import definition_hash
 
     name = describe(target)
     if not is_postgres_url(target) and not Path(target).is_file():
@@ -119,18 +118,32 @@ def read_collector_db(target: str | os.PathLike[str]) -> CollectorData:
                 continue
             if isinstance(record, dict):
                 data.records.append(clean_record(record))
-        for digest, body in kept:
-            short = str(digest)[:12]
-            try:
-                dumped = json.loads(body)
-                if definition_hash(dumped) != digest:
-                    raise ValueError("not the definition of its hash")
-                data.definitions.append((digest, Survey.model_validate(dumped)))
-            except (ValueError, ValidationError, RecursionError) as exc:
-                data.problems.append(
-                    f"{name}: the definition stored under hash {short}… cannot be used, left "
-                    f"out ({type(exc).__name__})"
-                )
+        found, unusable = parse_definitions(kept)
+        data.definitions += found
+        data.problems += [f"{name}: {problem}" for problem in unusable]
     finally:
         storage.close()
     return data
+
+
+def parse_definitions(
+    kept: Iterable[tuple[str, str]],
+) -> tuple[list[tuple[str, Survey]], list[str]]:
+    """The usable surveys among (hash, JSON body) pairs a collector stored, and one line per
+    body left out (not JSON, not a survey, or not the definition of its hash)."""
+    from kiosk.survey.loader import definition_hash
+
+    found: list[tuple[str, Survey]] = []
+    problems: list[str] = []
+    for digest, body in kept:
+        try:
+            dumped = json.loads(body)
+            if definition_hash(dumped) != digest:
+                raise ValueError("not the definition of its hash")
+            found.append((digest, Survey.model_validate(dumped)))
+        except (ValueError, ValidationError, RecursionError) as exc:
+            problems.append(
+                f"the definition stored under hash {str(digest)[:12]}… cannot be used, left "
+                f"out ({type(exc).__name__})"
+            )
+    return found, problems

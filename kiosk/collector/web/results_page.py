@@ -53,10 +53,44 @@ def bundled_definitions() -> Definitions:
 
 
 def survey_definitions(request: Request) -> Definitions:
-    """The definitions results are tallied against: ``app.state.definitions`` (a callable,
-    for a collector that keeps the kiosks' definitions) if set, else the bundled surveys."""
+    """The definitions results are tallied against: the bundled surveys and every definition
+    the kiosks sent (``PUT /v1/surveys``), so each version is shown in its own words;
+    ``app.state.definitions`` (a callable) overrides both."""
     provider = getattr(request.app.state, "definitions", None)
-    return provider() if callable(provider) else bundled_definitions()
+    if callable(provider):
+        return provider()  # type: ignore[no-any-return]
+    return collector_definitions(request.app.state.storage)
+
+
+#: Per storage: (how many definitions it held, the Definitions made of them). One object per
+#: count, so the tally cache (keyed by the Definitions' identity) holds until one arrives.
+_KEPT: weakref.WeakKeyDictionary[CollectorStorage, tuple[int, Definitions]] = (
+    weakref.WeakKeyDictionary()
+)
+_KEPT_LOCK = threading.Lock()
+
+
+def collector_definitions(storage: CollectorStorage) -> Definitions:
+    """The bundled surveys plus the definitions stored in the collector, remade only when
+    their number changes (a definition is never changed once stored)."""
+    from kiosk.collector.definitions import definitions_count, iter_definitions
+    from kiosk.results.sources import parse_definitions
+
+    count = definitions_count(storage.db)
+    with _KEPT_LOCK:
+        known = _KEPT.get(storage)
+        if known is not None and known[0] == count:
+            return known[1]
+        definitions = Definitions()
+        for digest, survey in bundled_definitions().by_hash.items():
+            definitions.add(survey, digest)
+        found, problems = parse_definitions(iter_definitions(storage.db))
+        for digest, survey in found:
+            definitions.add(survey, digest)
+        for problem in problems:
+            log.warning("%s", problem)
+        _KEPT[storage] = (count, definitions)
+        return definitions
 
 
 @dataclass(frozen=True)
