@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import events
+from textual.css.query import NoMatches
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Static
@@ -62,10 +63,14 @@ def screen_text(app: KioskApp, selector: str) -> str:
 
 
 async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 5) -> None:
-    """Bounded wait for the app to reach a state (timers are real)."""
+    """Bounded wait for the app to reach a state (timers are real). A widget the condition
+    looks for that is not mounted yet (a screen being switched or recomposed) is "not yet"."""
     for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
+        try:
+            if condition():
+                return
+        except NoMatches:
+            pass
         await pilot.pause(0.05)
     assert condition(), "the app did not get there in time"
 
