@@ -124,9 +124,9 @@ def test_every_form_refuses_a_missing_or_wrong_csrf_token(site) -> None:  # type
     assert organiser.get("/ideas").status_code == 200  # still signed in: nothing happened
 
 
-def test_a_route_without_a_check_would_fail_here(tmp_path: Path) -> None:
+def test_a_route_without_a_check_would_fail_here(tmp_path: Path, collector_db: Path | str) -> None:
     """The table test is not vacuous: an unchecked page added to the app is caught."""
-    app, storage = make_app(tmp_path / "c.db")
+    app, storage = make_app(collector_db)
 
     @app.get("/leaky")
     def leaky() -> dict[str, str]:
