@@ -19,6 +19,8 @@ import openpyxl
 import pytest
 from webtools import ORGANISER, TOKEN, VIEWER, client_for, idea_record, make_app, submit
 
+from helpers.collector import BACKENDS
+from helpers.pg_server import postgres_server
 from kiosk.collector.ideas import update_idea
 from kiosk.collector.web.live import LiveSettings
 from kiosk.paths import SURVEYS_DIR
@@ -217,10 +219,11 @@ def counts_on(tree: Any, question: str = "tilknytning") -> Counter[str]:
     return +found  # zero counts dropped, as the test's count has none
 
 
-@pytest.fixture(scope="module")
-def results_site(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module", params=BACKENDS)
+def results_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     base = tmp_path_factory.mktemp("results")
-    app, storage = make_app(base / "c.db")
+    target = postgres_server().new_database("results") if request.param == "postgresql" else None
+    app, storage = make_app(target or base / "c.db")
     data = visits()
     kiosk = client_for(app)
     for kiosk_id, records in data.items():
