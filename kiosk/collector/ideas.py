@@ -130,6 +130,8 @@ class RefLookup:
     survey_id: str | None = None
 
 
+#: The class of PostgreSQL advisory lock an idea's update takes (any number of our own).
+_IDEA_LOCK = 7_461_016
 _IDEA_COLUMNS = (
     "r.id, r.body, COALESCE(w.status, %s), COALESCE(w.answer_da, ''), "
     "COALESCE(w.answer_en, ''), COALESCE(w.hidden, FALSE), COALESCE(w.on_board, FALSE), "
@@ -304,6 +306,10 @@ def update_idea(
     # read, compare and write in one transaction: two organisers saving at once each see
     # the other's change and the history holds both
     with db.transaction() as tx:
+        if db.dialect == "postgresql":
+            # SQLite's BEGIN IMMEDIATE holds the write lock already; here two workers saving the
+            # same idea at once queue on this lock, so the second compares with the first's save
+            tx.execute("SELECT pg_advisory_xact_lock(%s::integer, hashtext(%s))", (_IDEA_LOCK, record_id))
         current = _get_idea(tx.execute, db, record_id, default_status)
         if current is None:
             raise KeyError(record_id)

@@ -234,3 +234,26 @@ def test_user_commands_work_on_a_postgresql_url(pg_server: PostgresServer) -> No
     gone = run("remove", "anna")
     assert gone.exit_code != 0 and "no account named 'anna'" in gone.output
     assert "no accounts yet" in run("list").output
+
+
+def test_two_organisers_saving_one_idea_at_once_both_land_in_its_history(
+    pg_server: PostgresServer,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    storage = CollectorStorage(pg_server.new_database())
+    try:
+        record = idea("GM-CCCC", "Legeplads")
+        storage.store_batch([(record["id"], record)])
+        answers = [f"svar {n}" for n in range(8)]
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(
+                lambda text: update_idea(storage, record["id"], "olga", answer_da=text), answers
+            ))  # fmt: skip
+        history = list(reversed(idea_history(storage, record["id"])))
+        assert sorted(c.new for c in history) == answers  # every save, once
+        # each save compared with the one before it: the history is one unbroken chain
+        assert [c.old for c in history] == ["", *[c.new for c in history[:-1]]]
+        assert get_idea(storage, record["id"]).answer_da == history[-1].new
+    finally:
+        storage.close()
