@@ -309,7 +309,9 @@ def update_idea(
         if db.dialect == "postgresql":
             # SQLite's BEGIN IMMEDIATE holds the write lock already; here two workers saving the
             # same idea at once queue on this lock, so the second compares with the first's save
-            tx.execute("SELECT pg_advisory_xact_lock(%s::integer, hashtext(%s))", (_IDEA_LOCK, record_id))
+            tx.execute(
+                "SELECT pg_advisory_xact_lock(%s::integer, hashtext(%s))", (_IDEA_LOCK, record_id)
+            )
         current = _get_idea(tx.execute, db, record_id, default_status)
         if current is None:
             raise KeyError(record_id)
