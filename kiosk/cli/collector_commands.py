@@ -504,25 +504,22 @@ def user() -> None:
     """
 
 
-_DB_OPTION = click.option(
-    "--db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    required=True,
-    help="The collector's SQLite database file (as given to collector serve).",
+_DB_OPTION = _db_option(
+    "The collector's database, as given to collector serve: a SQLite file or "
+    "postgresql://USER@HOST/DB. Default: $KIOSK_COLLECTOR_DB."
 )
 
 
-def _open_storage(db: Path, *, create: bool = False) -> Any:
-    import sqlite3
-
+def _open_storage(db: str, *, create: bool = False) -> Any:
+    from kiosk.collector.database import is_postgres_url
     from kiosk.collector.storage import CollectorStorage
 
-    if not create and not db.exists():
+    if not create and not is_postgres_url(db) and not Path(db).exists():
         fail(f"{db}: no such collector database (give the file collector serve uses)")
     try:
         return CollectorStorage(db)
-    except sqlite3.DatabaseError as exc:
-        fail(f"{db} is not a collector database ({exc})", EXIT_FAILED)
+    except _database_errors() as exc:
+        fail(_database_problem(db, exc), EXIT_FAILED)
 
 
 @user.command(name="add")
@@ -535,7 +532,7 @@ def _open_storage(db: Path, *, create: bool = False) -> Any:
     help="organiser: answers ideas and changes settings; viewer: sees, changes nothing.",
 )
 @_DB_OPTION
-def user_add(name: str, role: str, db: Path) -> None:
+def user_add(name: str, role: str, db: str) -> None:
     """Add an account; its password is asked twice and never shown or logged."""
     from kiosk.collector.accounts import AccountError, add_account, name_problem, password_problem
 
@@ -560,7 +557,7 @@ def user_add(name: str, role: str, db: Path) -> None:
 
 @user.command(name="list")
 @_DB_OPTION
-def user_list(db: Path) -> None:
+def user_list(db: str) -> None:
     """List the accounts: name, role, when made, and whether locked after failed sign-ins."""
     from kiosk.collector.accounts import list_accounts
 
@@ -570,7 +567,10 @@ def user_list(db: Path) -> None:
     finally:
         storage.close()
     if not accounts:
-        click.echo("no accounts yet: add one with kiosk collector user add NAME --db " + str(db))
+        from kiosk.collector.database import describe
+
+        hint = f"kiosk collector user add NAME --db {describe(db)}"
+        click.echo(f"no accounts yet: add one with {hint}")
         return
     for account, created, locked in accounts:
         note = "  (locked after failed sign-ins)" if locked else ""
@@ -580,7 +580,7 @@ def user_list(db: Path) -> None:
 @user.command(name="remove")
 @click.argument("name")
 @_DB_OPTION
-def user_remove(name: str, db: Path) -> None:
+def user_remove(name: str, db: str) -> None:
     """Remove an account and sign it out everywhere (the ideas' history keeps its name)."""
     from kiosk.collector.accounts import remove_account
 
@@ -590,5 +590,7 @@ def user_remove(name: str, db: Path) -> None:
     finally:
         storage.close()
     if not removed:
-        fail(f"no account named {name!r} in {db} (see kiosk collector user list)")
+        from kiosk.collector.database import describe
+
+        fail(f"no account named {name!r} in {describe(db)} (see kiosk collector user list)")
     click.echo(f"removed {name}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -24,27 +23,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 if TYPE_CHECKING:
     from kiosk.collector.storage import CollectorStorage
 
-ACCOUNTS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS web_accounts (
-    name TEXT PRIMARY KEY,
-    role TEXT NOT NULL CHECK (role IN ('organiser', 'viewer')),
-    password_hash TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    failed_signins INTEGER NOT NULL DEFAULT 0,
-    locked_until TEXT
-);
-CREATE TABLE IF NOT EXISTS web_sessions (
-    token_hash TEXT PRIMARY KEY,
-    account TEXT NOT NULL REFERENCES web_accounts (name) ON DELETE CASCADE,
-    created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS web_sessions_account ON web_sessions (account);
-CREATE TABLE IF NOT EXISTS web_settings (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-"""
+#: The schema version that made the tables (:mod:`kiosk.collector.migrations`).
+ACCOUNTS_VERSION = 3
 
 Role = Literal["organiser", "viewer"]
 ROLES: tuple[Role, ...] = ("organiser", "viewer")
@@ -119,23 +99,24 @@ def add_account(storage: CollectorStorage, name: str, role: Role, password: str)
             raise AccountError(problem)
     if role not in ROLES:
         raise AccountError(f"role {role!r} is not one of {', '.join(ROLES)}")
-    try:
-        storage.connection().execute(
-            "INSERT INTO web_accounts (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
+    with storage.db.transaction() as tx:
+        made = tx.execute(
+            "INSERT INTO web_accounts (name, role, password_hash, created_at) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (name) DO NOTHING RETURNING name",
             (name, role, _hasher.hash(password), _iso(_now())),
         )
-    except sqlite3.IntegrityError:
+    if not made:
         raise AccountError(
             f"an account named {name!r} exists already: remove it first "
             "(kiosk collector user remove) or choose another name"
-        ) from None
+        )
     return Account(name, role)
 
 
 def list_accounts(storage: CollectorStorage) -> list[tuple[Account, str, bool]]:
     """Every account with its creation time and whether it is locked now, by name."""
     now = _iso(_now())
-    rows = storage.connection().execute(
+    rows = storage.db.query(
         "SELECT name, role, created_at, locked_until FROM web_accounts ORDER BY name"
     )
     return [
@@ -146,9 +127,9 @@ def list_accounts(storage: CollectorStorage) -> list[tuple[Account, str, bool]]:
 
 def remove_account(storage: CollectorStorage, name: str) -> bool:
     """Remove an account and end its sessions; False when there was none of that name."""
-    conn = storage.connection()
-    conn.execute("DELETE FROM web_sessions WHERE account = ?", (name,))
-    return conn.execute("DELETE FROM web_accounts WHERE name = ?", (name,)).rowcount > 0
+    with storage.db.transaction() as tx:
+        tx.execute("DELETE FROM web_sessions WHERE account = %s", (name,))
+        return bool(tx.execute("DELETE FROM web_accounts WHERE name = %s RETURNING name", (name,)))
 
 
 def check_sign_in(storage: CollectorStorage, name: str, password: str) -> SignIn:
@@ -157,38 +138,44 @@ def check_sign_in(storage: CollectorStorage, name: str, password: str) -> SignIn
     An unknown name is answered exactly like a wrong password (and takes as long), so the
     sign-in form does not tell which names exist.
     """
-    conn = storage.connection()
-    row = conn.execute(
-        "SELECT role, password_hash, failed_signins, locked_until FROM web_accounts WHERE name = ?",
-        (name,),
-    ).fetchone()
+    db = storage.db
+    rows = db.query(
+        "SELECT role, password_hash, locked_until FROM web_accounts WHERE name = %s", (name,)
+    )
     now = _now()
-    if row is None:
+    if not rows:
         _verify(_dummy_hash(), password)
         return SignIn(None, "wrong")
-    role, stored, failed, locked_until = row
+    role, stored, locked_until = rows[0]
     if locked_until and locked_until > _iso(now):
         left = datetime.fromisoformat(locked_until) - now
         return SignIn(None, "locked", max(1, -(-int(left.total_seconds()) // 60)))
+    # argon2 takes a moment: verified outside any transaction, so no write waits for it
     if _verify(stored, password):
-        conn.execute(
-            "UPDATE web_accounts SET failed_signins = 0, locked_until = NULL WHERE name = ?",
+        with db.transaction() as tx:
+            tx.execute(
+                "UPDATE web_accounts SET failed_signins = 0, locked_until = NULL WHERE name = %s",
+                (name,),
+            )
+            if _hasher.check_needs_rehash(stored):
+                tx.execute(
+                    "UPDATE web_accounts SET password_hash = %s WHERE name = %s",
+                    (_hasher.hash(password), name),
+                )
+        return SignIn(Account(name, role))
+    with db.transaction() as tx:
+        # counted in the database, so failures on two workers at once both count
+        counted = tx.execute(
+            "UPDATE web_accounts SET failed_signins = failed_signins + 1 WHERE name = %s "
+            "RETURNING failed_signins",
             (name,),
         )
-        if _hasher.check_needs_rehash(stored):
-            conn.execute(
-                "UPDATE web_accounts SET password_hash = ? WHERE name = ?",
-                (_hasher.hash(password), name),
+        if counted and counted[0][0] >= MAX_FAILED_SIGNINS:
+            tx.execute(
+                "UPDATE web_accounts SET failed_signins = 0, locked_until = %s WHERE name = %s",
+                (_iso(now + LOCKOUT), name),
             )
-        return SignIn(Account(name, role))
-    failed += 1
-    if failed >= MAX_FAILED_SIGNINS:
-        conn.execute(
-            "UPDATE web_accounts SET failed_signins = 0, locked_until = ? WHERE name = ?",
-            (_iso(now + LOCKOUT), name),
-        )
-        return SignIn(None, "locked", int(LOCKOUT.total_seconds() // 60))
-    conn.execute("UPDATE web_accounts SET failed_signins = ? WHERE name = ?", (failed, name))
+            return SignIn(None, "locked", int(LOCKOUT.total_seconds() // 60))
     return SignIn(None, "wrong")
 
 
@@ -208,43 +195,39 @@ def start_session(storage: CollectorStorage, account: Account) -> str:
     stored). Expired sessions are swept here, the one moment sessions are written."""
     token = secrets.token_urlsafe(32)
     now = _now()
-    conn = storage.connection()
-    conn.execute("DELETE FROM web_sessions WHERE expires_at <= ?", (_iso(now),))
-    conn.execute(
-        "INSERT INTO web_sessions (token_hash, account, created_at, expires_at) "
-        "VALUES (?, ?, ?, ?)",
-        (_token_hash(token), account.name, _iso(now), _iso(now + SESSION_LIFETIME)),
-    )
+    with storage.db.transaction() as tx:
+        tx.execute("DELETE FROM web_sessions WHERE expires_at <= %s", (_iso(now),))
+        tx.execute(
+            "INSERT INTO web_sessions (token_hash, account, created_at, expires_at) "
+            "VALUES (%s, %s, %s, %s)",
+            (_token_hash(token), account.name, _iso(now), _iso(now + SESSION_LIFETIME)),
+        )
     return token
 
 
 def session_account(storage: CollectorStorage, token: str) -> Account | None:
     """The account a live session token belongs to, or None (unknown, expired, removed)."""
-    row = (
-        storage.connection()
-        .execute(
-            "SELECT a.name, a.role FROM web_sessions s JOIN web_accounts a ON a.name = s.account "
-            "WHERE s.token_hash = ? AND s.expires_at > ?",
-            (_token_hash(token), _iso(_now())),
-        )
-        .fetchone()
+    rows = storage.db.query(
+        "SELECT a.name, a.role FROM web_sessions s JOIN web_accounts a ON a.name = s.account "
+        "WHERE s.token_hash = %s AND s.expires_at > %s",
+        (_token_hash(token), _iso(_now())),
     )
-    return Account(row[0], row[1]) if row else None
+    return Account(rows[0][0], rows[0][1]) if rows else None
 
 
 def end_session(storage: CollectorStorage, token: str) -> None:
-    storage.connection().execute(
-        "DELETE FROM web_sessions WHERE token_hash = ?", (_token_hash(token),)
-    )
+    with storage.db.transaction() as tx:
+        tx.execute("DELETE FROM web_sessions WHERE token_hash = %s", (_token_hash(token),))
 
 
 def secret_key(storage: CollectorStorage) -> str:
     """The key cookies and CSRF tokens are signed with: made once, kept in the database, so
-    sessions survive a restart and every worker signs alike."""
-    conn = storage.connection()
-    conn.execute(
-        "INSERT OR IGNORE INTO web_settings (key, value) VALUES ('secret_key', ?)",
-        (secrets.token_hex(32),),
-    )
-    row = conn.execute("SELECT value FROM web_settings WHERE key = 'secret_key'").fetchone()
-    return str(row[0])
+    sessions survive a restart and every worker signs alike (the first to insert wins)."""
+    with storage.db.transaction() as tx:
+        tx.execute(
+            "INSERT INTO web_settings (key, value) VALUES ('secret_key', %s) "
+            "ON CONFLICT (key) DO NOTHING",
+            (secrets.token_hex(32),),
+        )
+        rows = tx.execute("SELECT value FROM web_settings WHERE key = 'secret_key'")
+    return str(rows[0][0])

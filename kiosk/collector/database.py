@@ -82,6 +82,17 @@ class Database(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    #: The column that gives records their arrival order ("rowid" on SQLite, "seq" here).
+    arrival: str = "rowid"
+
+    def json_field(self, column: str, *path: str) -> str:
+        """SQL for the text of field ``path`` (keys, outermost first) of the JSON ``column``:
+        the one spelling the table modules and their expression indexes share."""
+        if self.dialect == "postgresql":
+            inner = "".join(f" -> '{key}'" for key in path[:-1])
+            return f"({column}::jsonb{inner} ->> '{path[-1]}')"
+        return f"json_extract({column}, '$.{'.'.join(path)}')"
+
     def schema_version(self) -> int:
         """The newest migration applied (0: a new or pre-versioning database); writes nothing."""
         if not self.query(self._versions_table_sql):
@@ -255,6 +266,7 @@ class PostgresDatabase(Database):
     (the kiosk re-sends; the record id keeps it from being stored twice)."""
 
     dialect = "postgresql"
+    arrival = "seq"
     _versions_table_sql = "SELECT 1 WHERE to_regclass('schema_migrations') IS NOT NULL"
 
     def __init__(

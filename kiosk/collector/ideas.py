@@ -14,36 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kiosk.collector.database import Database
 from kiosk.records import now_iso
 
 if TYPE_CHECKING:
     from kiosk.collector.storage import CollectorStorage
 
-IDEAS_SCHEMA = """
-CREATE INDEX IF NOT EXISTS records_ref ON records (json_extract(body, '$.ref'));
-CREATE INDEX IF NOT EXISTS records_kind_time
-    ON records (json_extract(body, '$.kind'), json_extract(body, '$.submitted_at'));
-CREATE TABLE IF NOT EXISTS web_ideas (
-    record_id TEXT PRIMARY KEY,
-    status TEXT,
-    answer_da TEXT NOT NULL DEFAULT '',
-    answer_en TEXT NOT NULL DEFAULT '',
-    hidden INTEGER NOT NULL DEFAULT 0,
-    on_board INTEGER NOT NULL DEFAULT 0,
-    updated_at TEXT,
-    updated_by TEXT
-);
-CREATE TABLE IF NOT EXISTS web_idea_history (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    record_id TEXT NOT NULL,
-    at TEXT NOT NULL,
-    account TEXT NOT NULL,
-    field TEXT NOT NULL,
-    old TEXT,
-    new TEXT
-);
-CREATE INDEX IF NOT EXISTS web_idea_history_record ON web_idea_history (record_id);
-"""
+#: The schema version that made the tables and the JSON indexes (:mod:`kiosk.collector.migrations`).
+IDEAS_VERSION = 3
 
 #: The statuses an idea can have unless the organiser gives a list of their own; their
 #: words are in the web copy (``status.<id>``). The first is what a new idea has.
@@ -152,12 +130,22 @@ class RefLookup:
     survey_id: str | None = None
 
 
+#: The class of PostgreSQL advisory lock an idea's update takes (any number of our own).
+_IDEA_LOCK = 7_461_016
 _IDEA_COLUMNS = (
-    "r.id, r.body, COALESCE(w.status, ?), COALESCE(w.answer_da, ''), "
-    "COALESCE(w.answer_en, ''), COALESCE(w.hidden, 0), COALESCE(w.on_board, 0), "
+    "r.id, r.body, COALESCE(w.status, %s), COALESCE(w.answer_da, ''), "
+    "COALESCE(w.answer_en, ''), COALESCE(w.hidden, FALSE), COALESCE(w.on_board, FALSE), "
     "w.updated_at, w.updated_by"
 )
-_IS_IDEA = "json_extract(r.body, '$.kind') = 'idea'"
+
+
+def _field(db: Database, *path: str) -> str:
+    """A field of the record body ``r.body`` (the spelling the indexes of migration 3 use)."""
+    return db.json_field("r.body", *path)
+
+
+def _is_idea(db: Database) -> str:
+    return f"{_field(db, 'kind')} = 'idea'"
 
 
 def _idea(row: tuple[Any, ...]) -> Idea:
@@ -202,36 +190,44 @@ def list_ideas(
     offset: int = 0,
 ) -> tuple[list[Idea], int]:
     """Ideas matching every filter given, the newest first, and how many match in all."""
-    where = [_IS_IDEA]
+    db = storage.db
+    where = [_is_idea(db)]
     args: list[Any] = []
     if theme:
-        where.append("json_extract(r.body, '$.idea.theme') = ?")
+        where.append(f"{_field(db, 'idea', 'theme')} = %s")
         args.append(theme)
     if status:
-        where.append("COALESCE(w.status, ?) = ?")
+        where.append("COALESCE(w.status, %s) = %s")
         args += [default_status, status]
     if date:
-        where.append("substr(COALESCE(json_extract(r.body, '$.submitted_at'), ''), 1, 10) = ?")
+        where.append(f"substr(COALESCE({_field(db, 'submitted_at')}, ''), 1, 10) = %s")
         args.append(date)
     if survey_id:
-        where.append("r.survey_id = ?")
+        where.append("r.survey_id = %s")
         args.append(survey_id)
     if search and search.strip():
         pattern = _like(search.strip())
+        # SQLite's LIKE ignores the case of A-Z; PostgreSQL's ILIKE ignores it for every letter
+        like = "ILIKE" if db.dialect == "postgresql" else "LIKE"
         where.append(
-            "(json_extract(r.body, '$.idea.title') LIKE ? ESCAPE '\\' "
-            "OR json_extract(r.body, '$.idea.description') LIKE ? ESCAPE '\\' "
-            "OR json_extract(r.body, '$.ref') LIKE ? ESCAPE '\\')"
+            "("
+            + " OR ".join(
+                f"{_field(db, *path)} {like} %s ESCAPE '\\'"
+                for path in (("idea", "title"), ("idea", "description"), ("ref",))
+            )
+            + ")"
         )
         args += [pattern, pattern, pattern]
     sql_from = " FROM records r LEFT JOIN web_ideas w ON w.record_id = r.id WHERE " + " AND ".join(
         where
     )
-    conn = storage.connection()
-    total = int(conn.execute("SELECT count(*)" + sql_from, args).fetchone()[0])
-    rows = conn.execute(
+    total = int(db.query("SELECT count(*)" + sql_from, args)[0][0])
+    # SQLite puts NULL last in a descending order, PostgreSQL first: say it
+    nulls = " NULLS LAST" if db.dialect == "postgresql" else ""
+    rows = db.query(
         f"SELECT {_IDEA_COLUMNS}{sql_from} "
-        "ORDER BY json_extract(r.body, '$.submitted_at') DESC, r.rowid DESC LIMIT ? OFFSET ?",
+        f"ORDER BY {_field(db, 'submitted_at')} DESC{nulls}, r.{db.arrival} DESC "
+        "LIMIT %s OFFSET %s",
         [default_status, *args, limit, offset],
     )
     return [_idea(row) for row in rows], total
@@ -239,44 +235,44 @@ def list_ideas(
 
 def idea_themes(storage: CollectorStorage) -> list[str]:
     """The themes ideas were filed under, for the list's filter."""
-    rows = storage.connection().execute(
-        "SELECT DISTINCT json_extract(r.body, '$.idea.theme') AS theme FROM records r "
-        f"WHERE {_IS_IDEA} AND theme IS NOT NULL ORDER BY theme"
+    db = storage.db
+    theme = _field(db, "idea", "theme")
+    rows = db.query(
+        f"SELECT DISTINCT {theme} FROM records r "
+        f"WHERE {_is_idea(db)} AND {theme} IS NOT NULL ORDER BY 1"
     )
     return [str(row[0]) for row in rows]
+
+
+def _get_idea(run: Any, db: Database, record_id: str, default_status: str) -> Idea | None:
+    rows = run(
+        f"SELECT {_IDEA_COLUMNS} FROM records r LEFT JOIN web_ideas w "
+        f"ON w.record_id = r.id WHERE r.id = %s AND {_is_idea(db)}",
+        (default_status, record_id),
+    )
+    return _idea(rows[0]) if rows else None
 
 
 def get_idea(
     storage: CollectorStorage, record_id: str, default_status: str = DEFAULT_STATUSES[0]
 ) -> Idea | None:
-    row = (
-        storage.connection()
-        .execute(
-            f"SELECT {_IDEA_COLUMNS} FROM records r LEFT JOIN web_ideas w "
-            f"ON w.record_id = r.id WHERE r.id = ? AND {_IS_IDEA}",
-            (default_status, record_id),
-        )
-        .fetchone()
-    )
-    return _idea(row) if row else None
+    return _get_idea(storage.db.query, storage.db, record_id, default_status)
 
 
 def lookup_ref(
     storage: CollectorStorage, ref: str, default_status: str = DEFAULT_STATUSES[0]
 ) -> RefLookup:
     """What the reference code ``ref`` belongs to (the first record holding it)."""
-    row = (
-        storage.connection()
-        .execute(
-            f"SELECT {_IDEA_COLUMNS}, json_extract(r.body, '$.kind') FROM records r "
-            "LEFT JOIN web_ideas w ON w.record_id = r.id "
-            "WHERE json_extract(r.body, '$.ref') = ? ORDER BY r.rowid LIMIT 1",
-            (default_status, ref),
-        )
-        .fetchone()
+    db = storage.db
+    rows = db.query(
+        f"SELECT {_IDEA_COLUMNS}, {_field(db, 'kind')} FROM records r "
+        "LEFT JOIN web_ideas w ON w.record_id = r.id "
+        f"WHERE {_field(db, 'ref')} = %s ORDER BY r.{db.arrival} LIMIT 1",
+        (default_status, ref),
     )
-    if row is None:
+    if not rows:
         return RefLookup("unknown")
+    row = rows[0]
     idea = _idea(row[:-1])
     if row[-1] == "idea":
         return RefLookup("idea", idea, idea.survey_id)
@@ -297,7 +293,7 @@ def update_idea(
 ) -> list[str]:
     """Change what is given (None: leave it) and keep a history row per changed field, all in
     one transaction; the names of the fields that changed. KeyError when no such idea."""
-    conn = storage.connection()
+    db = storage.db
     now = now_iso()
     wanted: dict[str, Any] = {
         "status": status,
@@ -307,9 +303,16 @@ def update_idea(
         "on_board": None if on_board is None else int(on_board),
     }
     changed: list[str] = []
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        current = get_idea(storage, record_id, default_status)
+    # read, compare and write in one transaction: two organisers saving at once each see
+    # the other's change and the history holds both
+    with db.transaction() as tx:
+        if db.dialect == "postgresql":
+            # SQLite's BEGIN IMMEDIATE holds the write lock already; here two workers saving the
+            # same idea at once queue on this lock, so the second compares with the first's save
+            tx.execute(
+                "SELECT pg_advisory_xact_lock(%s::integer, hashtext(%s))", (_IDEA_LOCK, record_id)
+            )
+        current = _get_idea(tx.execute, db, record_id, default_status)
         if current is None:
             raise KeyError(record_id)
         before: dict[str, Any] = {
@@ -324,15 +327,15 @@ def update_idea(
             if value is not None and value != before[name]:
                 after[name] = value
                 changed.append(name)
-                conn.execute(
+                tx.execute(
                     "INSERT INTO web_idea_history (record_id, at, account, field, old, new) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    "VALUES (%s, %s, %s, %s, %s, %s)",
                     (record_id, now, account, name, str(before[name]), str(value)),
                 )
         if changed:
-            conn.execute(
+            tx.execute(
                 "INSERT INTO web_ideas (record_id, status, answer_da, answer_en, hidden, "
-                "on_board, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "on_board, updated_at, updated_by) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
                 "ON CONFLICT (record_id) DO UPDATE SET status = excluded.status, "
                 "answer_da = excluded.answer_da, answer_en = excluded.answer_en, "
                 "hidden = excluded.hidden, on_board = excluded.on_board, "
@@ -342,24 +345,19 @@ def update_idea(
                     after["status"],
                     after["answer_da"],
                     after["answer_en"],
-                    after["hidden"],
-                    after["on_board"],
+                    bool(after["hidden"]),
+                    bool(after["on_board"]),
                     now,
                     account,
                 ),
             )
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
     return changed
 
 
 def idea_history(storage: CollectorStorage, record_id: str) -> list[Change]:
     """Every change of an idea, the newest first."""
-    rows = storage.connection().execute(
-        "SELECT at, account, field, old, new FROM web_idea_history WHERE record_id = ? "
+    rows = storage.db.query(
+        "SELECT at, account, field, old, new FROM web_idea_history WHERE record_id = %s "
         "ORDER BY id DESC",
         (record_id,),
     )
@@ -371,12 +369,13 @@ def board_ideas(
 ) -> list[Idea]:
     """The ideas of ``survey_id`` an organiser approved for the live board and did not hide,
     the most recently approved first (for the board page)."""
-    rows = storage.connection().execute(
-        # web_ideas first (CROSS JOIN fixes SQLite's join order): the few ideas on the board,
-        # then their records by id, not every record of the survey (1 s at 100,000 records)
-        f"SELECT {_IDEA_COLUMNS} FROM web_ideas w CROSS JOIN records r ON w.record_id = r.id "
-        f"WHERE r.survey_id = ? AND {_IS_IDEA} AND w.on_board = 1 AND w.hidden = 0 "
-        "ORDER BY w.updated_at DESC",
+    db = storage.db
+    # web_ideas first (CROSS JOIN fixes SQLite's join order; PostgreSQL plans it alike): the
+    # few ideas on the board, then their records by id, not every record of the survey
+    rows = db.query(
+        f"SELECT {_IDEA_COLUMNS} FROM web_ideas w CROSS JOIN records r "
+        f"WHERE w.record_id = r.id AND r.survey_id = %s AND {_is_idea(db)} "
+        "AND w.on_board AND NOT w.hidden ORDER BY w.updated_at DESC",
         (default_status, survey_id),
     )
     return [_idea(row) for row in rows]

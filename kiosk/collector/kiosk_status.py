@@ -9,9 +9,8 @@ The latest status of each kiosk is kept, one row a kiosk (docs/sync-protocol.md,
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 from pydantic_core import PydanticCustomError
@@ -22,30 +21,8 @@ from kiosk.records import now_iso
 if TYPE_CHECKING:
     from kiosk.collector.storage import CollectorStorage
 
-#: Created with the storage's own tables (kiosk.collector.storage.CollectorStorage).
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS kiosk_status (
-    kiosk_id TEXT PRIMARY KEY,
-    store_id TEXT,
-    pending INTEGER NOT NULL,
-    records INTEGER,
-    store_ok INTEGER NOT NULL,
-    store_problems INTEGER NOT NULL,
-    disk_free_bytes INTEGER,
-    last_error TEXT,
-    last_error_at TEXT,
-    last_success_at TEXT,
-    app_version TEXT NOT NULL,
-    kiosk_clock TEXT NOT NULL,
-    received_at TEXT NOT NULL
-);
--- the overview's counts per kiosk, read from the indexes alone (100,000 records in ms)
-CREATE INDEX IF NOT EXISTS records_kiosk_received ON records (kiosk_id, received_at);
--- the results pages' surveys and their kiosks, without reading the records' bodies
-CREATE INDEX IF NOT EXISTS records_survey_kiosk ON records (survey_id, kiosk_id);
-CREATE INDEX IF NOT EXISTS records_started_kiosk
-    ON records (substr(json_extract(body, '$.started_at'), 1, 19), kiosk_id);
-"""
+#: The schema version that made the table and its indexes (:mod:`kiosk.collector.migrations`).
+KIOSK_STATUS_VERSION = 3
 
 #: A status message is small; anything larger is not one (the route refuses it unread).
 MAX_STATUS_BODY = 16 * 1024
@@ -127,7 +104,7 @@ def save_status(storage: CollectorStorage, message: StatusMessage) -> None:
         message.store_id,
         message.pending,
         message.records,
-        int(message.store_ok),
+        bool(message.store_ok),
         message.store_problems,
         message.disk_free_bytes,
         message.last_error,
@@ -138,17 +115,17 @@ def save_status(storage: CollectorStorage, message: StatusMessage) -> None:
         now_iso(),
     )
     updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS.split(", ")[1:])
-    _write(
-        storage,
-        f"INSERT INTO kiosk_status ({_COLUMNS}) VALUES ({', '.join('?' * len(row))}) "
-        f"ON CONFLICT (kiosk_id) DO UPDATE SET {updates}",
-        row,
-    )
+    with storage.db.transaction() as tx:
+        tx.execute(
+            f"INSERT INTO kiosk_status ({_COLUMNS}) VALUES ({', '.join(['%s'] * len(row))}) "
+            f"ON CONFLICT (kiosk_id) DO UPDATE SET {updates}",
+            row,
+        )
 
 
 def latest_statuses(storage: CollectorStorage) -> dict[str, KioskStatus]:
     """Every kiosk's latest status, by kiosk id."""
-    rows = storage.connection().execute(f"SELECT {_COLUMNS} FROM kiosk_status")
+    rows = storage.db.query(f"SELECT {_COLUMNS} FROM kiosk_status")
     out = {}
     for row in rows:
         status = KioskStatus(*row)
@@ -163,19 +140,18 @@ def records_per_kiosk(
 
     The window is given in UTC (``YYYY-MM-DDTHH:MM:SS``): the caller turns a local day into it.
     Record times are compared on their first 19 characters, the same in every form a record
-    time may take (kiosk.collector.schema.IsoTime). Both queries are answered from indexes.
+    time may take (kiosk.collector.schema.IsoTime). Both queries are answered from indexes
+    (``records_kiosk_received``, ``records_started_kiosk``: migration 3).
     """
-    conn = storage.connection()
-    totals = conn.execute(
-        "SELECT kiosk_id, count(*), max(received_at) FROM records GROUP BY kiosk_id"
-    ).fetchall()
-    started = "substr(json_extract(body, '$.started_at'), 1, 19)"
+    db = storage.db
+    totals = db.query("SELECT kiosk_id, count(*), max(received_at) FROM records GROUP BY kiosk_id")
+    started = f"substr({db.json_field('body', 'started_at')}, 1, 19)"
     window = dict(
-        conn.execute(
-            f"SELECT kiosk_id, count(*) FROM records WHERE {started} >= ? AND {started} < ? "
+        db.query(
+            f"SELECT kiosk_id, count(*) FROM records WHERE {started} >= %s AND {started} < %s "
             "GROUP BY kiosk_id",
             (window_start[:19], window_end[:19]),
-        ).fetchall()
+        )
     )
     return {
         kiosk_id: KioskRecords(kiosk_id, int(total), int(window.get(kiosk_id, 0)), last)
@@ -185,26 +161,13 @@ def records_per_kiosk(
 
 def last_seen_per_kiosk(storage: CollectorStorage) -> dict[str, str]:
     """Per kiosk: the last time a submission under its id arrived with a store id."""
-    rows = storage.connection().execute(
-        "SELECT kiosk_id, max(last_seen) FROM kiosk_stores GROUP BY 1"
-    )
+    rows = storage.db.query("SELECT kiosk_id, max(last_seen) FROM kiosk_stores GROUP BY kiosk_id")
     return {kiosk_id: last for kiosk_id, last in rows if last}
-
-
-def _write(storage: CollectorStorage, sql: str, args: tuple[Any, ...]) -> None:
-    from kiosk.collector.storage import CollectorBusy
-
-    try:
-        storage.connection().execute(sql, args)
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise CollectorBusy(str(exc)) from exc
-        raise
 
 
 def records_per_survey(storage: CollectorStorage) -> dict[str, int]:
     """Records held per survey id (the results pages' list of surveys)."""
-    rows = storage.connection().execute(
+    rows = storage.db.query(
         "SELECT survey_id, count(*) FROM records GROUP BY survey_id ORDER BY survey_id"
     )
     return {survey_id: int(count) for survey_id, count in rows}
@@ -212,8 +175,9 @@ def records_per_survey(storage: CollectorStorage) -> dict[str, int]:
 
 def kiosks_of_survey(storage: CollectorStorage, survey_id: str) -> list[str]:
     """The kiosk ids that sent records of ``survey_id`` (the results page's kiosk filter)."""
-    rows = storage.connection().execute(
-        "SELECT DISTINCT kiosk_id FROM records WHERE survey_id = ? ORDER BY kiosk_id", (survey_id,)
+    rows = storage.db.query(
+        "SELECT DISTINCT kiosk_id FROM records WHERE survey_id = %s ORDER BY kiosk_id",
+        (survey_id,),
     )
     return [kiosk_id for (kiosk_id,) in rows]
 
@@ -221,6 +185,6 @@ def kiosks_of_survey(storage: CollectorStorage, survey_id: str) -> list[str]:
 def records_version(storage: CollectorStorage) -> tuple[int, int]:
     """Changes whenever a record is stored (records are never changed or deleted): a tally
     of the collector's records is still good while this is the same."""
-    row = storage.connection().execute("SELECT count(*), coalesce(max(rowid), 0) FROM records")
-    count, last = row.fetchone()
+    db = storage.db
+    count, last = db.query(f"SELECT count(*), coalesce(max({db.arrival}), 0) FROM records")[0]
     return int(count), int(last)

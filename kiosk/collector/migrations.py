@@ -97,6 +97,141 @@ CREATE TABLE IF NOT EXISTS surveys (
 );
 """,
     ),
+    Migration(
+        3,
+        "the web side: kiosk status, accounts and sessions, idea statuses and their history "
+        "(kiosk.collector.kiosk_status, .accounts, .ideas)",
+        # the very statements those modules ran at start before versioning (CREATE ... IF NOT
+        # EXISTS), so a version 2 file that already has the tables takes version 3 as it is
+        sqlite="""
+CREATE TABLE IF NOT EXISTS kiosk_status (
+    kiosk_id TEXT PRIMARY KEY,
+    store_id TEXT,
+    pending INTEGER NOT NULL,
+    records INTEGER,
+    store_ok INTEGER NOT NULL,
+    store_problems INTEGER NOT NULL,
+    disk_free_bytes INTEGER,
+    last_error TEXT,
+    last_error_at TEXT,
+    last_success_at TEXT,
+    app_version TEXT NOT NULL,
+    kiosk_clock TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_kiosk_received ON records (kiosk_id, received_at);
+CREATE INDEX IF NOT EXISTS records_survey_kiosk ON records (survey_id, kiosk_id);
+CREATE INDEX IF NOT EXISTS records_started_kiosk
+    ON records (substr(json_extract(body, '$.started_at'), 1, 19), kiosk_id);
+CREATE TABLE IF NOT EXISTS web_accounts (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('organiser', 'viewer')),
+    password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    failed_signins INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT
+);
+CREATE TABLE IF NOT EXISTS web_sessions (
+    token_hash TEXT PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES web_accounts (name) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS web_sessions_account ON web_sessions (account);
+CREATE TABLE IF NOT EXISTS web_settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_ref ON records (json_extract(body, '$.ref'));
+CREATE INDEX IF NOT EXISTS records_kind_time
+    ON records (json_extract(body, '$.kind'), json_extract(body, '$.submitted_at'));
+CREATE TABLE IF NOT EXISTS web_ideas (
+    record_id TEXT PRIMARY KEY,
+    status TEXT,
+    answer_da TEXT NOT NULL DEFAULT '',
+    answer_en TEXT NOT NULL DEFAULT '',
+    hidden INTEGER NOT NULL DEFAULT 0,
+    on_board INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT,
+    updated_by TEXT
+);
+CREATE TABLE IF NOT EXISTS web_idea_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    record_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    account TEXT NOT NULL,
+    field TEXT NOT NULL,
+    old TEXT,
+    new TEXT
+);
+CREATE INDEX IF NOT EXISTS web_idea_history_record ON web_idea_history (record_id);
+""",
+        # counts that may pass 2**31 are BIGINT, flags BOOLEAN; the JSON field indexes are on
+        # body::jsonb (text to jsonb is immutable), the expressions the queries use
+        postgresql="""
+CREATE TABLE IF NOT EXISTS kiosk_status (
+    kiosk_id TEXT PRIMARY KEY,
+    store_id TEXT,
+    pending BIGINT NOT NULL,
+    records BIGINT,
+    store_ok BOOLEAN NOT NULL,
+    store_problems BIGINT NOT NULL,
+    disk_free_bytes BIGINT,
+    last_error TEXT,
+    last_error_at TEXT,
+    last_success_at TEXT,
+    app_version TEXT NOT NULL,
+    kiosk_clock TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_kiosk_received ON records (kiosk_id, received_at);
+CREATE INDEX IF NOT EXISTS records_survey_kiosk ON records (survey_id, kiosk_id);
+CREATE INDEX IF NOT EXISTS records_started_kiosk
+    ON records ((substr(body::jsonb ->> 'started_at', 1, 19)), kiosk_id);
+CREATE TABLE IF NOT EXISTS web_accounts (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('organiser', 'viewer')),
+    password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    failed_signins INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT
+);
+CREATE TABLE IF NOT EXISTS web_sessions (
+    token_hash TEXT PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES web_accounts (name) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS web_sessions_account ON web_sessions (account);
+CREATE TABLE IF NOT EXISTS web_settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_ref ON records ((body::jsonb ->> 'ref'));
+CREATE INDEX IF NOT EXISTS records_kind_time
+    ON records ((body::jsonb ->> 'kind'), (body::jsonb ->> 'submitted_at'));
+CREATE TABLE IF NOT EXISTS web_ideas (
+    record_id TEXT PRIMARY KEY,
+    status TEXT,
+    answer_da TEXT NOT NULL DEFAULT '',
+    answer_en TEXT NOT NULL DEFAULT '',
+    hidden BOOLEAN NOT NULL DEFAULT FALSE,
+    on_board BOOLEAN NOT NULL DEFAULT FALSE,
+    updated_at TEXT,
+    updated_by TEXT
+);
+CREATE TABLE IF NOT EXISTS web_idea_history (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    record_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    account TEXT NOT NULL,
+    field TEXT NOT NULL,
+    old TEXT,
+    new TEXT
+);
+CREATE INDEX IF NOT EXISTS web_idea_history_record ON web_idea_history (record_id);
+""",
+    ),
 )
 
 #: The newest schema this code knows.

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -68,7 +67,6 @@ class CollectorStorage:
         try:
             if migrate and not readonly:
                 self.db.migrate()
-                self._web_tables()
             else:
                 version = self.db.schema_version()
                 if version > LATEST:
@@ -81,24 +79,6 @@ class CollectorStorage:
     def path(self) -> Any:
         """The SQLite file (None on PostgreSQL)."""
         return self.db.path if isinstance(self.db, SQLiteDatabase) else None
-
-    def _web_tables(self) -> None:
-        """The web side's tables (kiosk status, accounts, ideas), SQLite only for now: they
-        are not yet migrations over :class:`Database` (docs/collector.md, "Adding a table")."""
-        if not isinstance(self.db, SQLiteDatabase):
-            return
-        from kiosk.collector.accounts import ACCOUNTS_SCHEMA
-        from kiosk.collector.ideas import IDEAS_SCHEMA
-        from kiosk.collector.kiosk_status import SCHEMA as KIOSK_STATUS_SCHEMA
-
-        self.db._conn().executescript(KIOSK_STATUS_SCHEMA + ACCOUNTS_SCHEMA + IDEAS_SCHEMA)
-
-    def connection(self) -> sqlite3.Connection:
-        """This thread's SQLite connection, for the web side's own SQL modules (accounts,
-        ideas, kiosk status) until they run over :attr:`db` like the records."""
-        if not isinstance(self.db, SQLiteDatabase):
-            raise CollectorBusy("the web pages need the SQLite collector for now")
-        return self.db._conn()
 
     def close(self) -> None:
         self.db.close()

@@ -24,7 +24,11 @@ class TableCopy:
 
     table: str
     columns: tuple[str, ...]
+    #: The unique key that tells a row is there; empty: a row is there when every column
+    #: matches (a history row, whose own id the target numbers anew).
     key: tuple[str, ...]
+    #: Flags SQLite keeps as 0/1 and PostgreSQL as BOOLEAN.
+    booleans: tuple[str, ...] = ()
 
 
 #: Tables besides records that an import carries over; a table module adds its own here
@@ -33,6 +37,14 @@ COPIES: tuple[TableCopy, ...] = (
     TableCopy("kiosk_stores", ("kiosk_id", "store_id", "first_seen", "last_seen"),
               ("kiosk_id", "store_id")),
     TableCopy("surveys", ("hash", "survey_id", "body", "received_at"), ("hash",)),
+    # the web side (migration 3): accounts keep their password hashes; sessions, sign-in
+    # secrets and kiosk statuses stay behind (signing in again at the new collector is safe)
+    TableCopy("web_accounts", ("name", "role", "password_hash", "created_at", "failed_signins",
+                               "locked_until"), ("name",)),
+    TableCopy("web_ideas", ("record_id", "status", "answer_da", "answer_en", "hidden",
+                            "on_board", "updated_at", "updated_by"), ("record_id",),
+              booleans=("hidden", "on_board")),
+    TableCopy("web_idea_history", ("record_id", "at", "account", "field", "old", "new"), ()),
 )  # fmt: skip
 
 
@@ -76,15 +88,24 @@ def import_sqlite(
 def _copy_table(src: Database, target: Database, copy: TableCopy) -> Counter[str]:
     names = ", ".join(copy.columns)
     marks = ", ".join(["%s"] * len(copy.columns))
+    flags = [i for i, name in enumerate(copy.columns) if name in copy.booleans]
+    if copy.key:
+        sql = (
+            f"INSERT INTO {copy.table} ({names}) VALUES ({marks}) "
+            f"ON CONFLICT ({', '.join(copy.key)}) DO NOTHING RETURNING 1"
+        )
+    else:  # no key: the row is there when one has the same value (NULL too) in every column
+        same = " AND ".join(f"{name} IS NOT DISTINCT FROM %s" for name in copy.columns)
+        sql = (
+            f"INSERT INTO {copy.table} ({names}) SELECT {marks} "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {copy.table} WHERE {same}) RETURNING 1"
+        )
     counts: Counter[str] = Counter()
     rows = src.query(f"SELECT {names} FROM {copy.table} ORDER BY rowid")
     for start in range(0, len(rows), CHUNK):
         with target.transaction() as tx:
             for row in rows[start : start + CHUNK]:
-                done = tx.execute(
-                    f"INSERT INTO {copy.table} ({names}) VALUES ({marks}) "
-                    f"ON CONFLICT ({', '.join(copy.key)}) DO NOTHING RETURNING 1",
-                    row,
-                )
+                values = [bool(v) if i in flags else v for i, v in enumerate(row)]
+                done = tx.execute(sql, values if copy.key else values + values)
                 counts["imported" if done else "already there"] += 1
     return counts

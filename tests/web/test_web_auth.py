@@ -12,8 +12,8 @@ from kiosk.collector.web.headers import CSP
 
 
 @pytest.fixture
-def app(tmp_path: Path):  # type: ignore[no-untyped-def]
-    app, storage = make_app(tmp_path / "collector.db")
+def app(tmp_path: Path, collector_db: Path | str):  # type: ignore[no-untyped-def]
+    app, storage = make_app(collector_db)
     yield app
     storage.close()
 
@@ -47,8 +47,10 @@ def test_sign_in_sets_a_signed_http_only_lax_cookie(app) -> None:  # type: ignor
     assert client.get("/").headers["location"].startswith("/signin")  # tampered: nobody
 
 
-def test_cookie_is_secure_when_the_public_url_is_https(tmp_path: Path) -> None:
-    app, storage = make_app(tmp_path / "c.db", public_url="https://kiosk.example.dk")
+def test_cookie_is_secure_when_the_public_url_is_https(
+    tmp_path: Path, collector_db: Path | str
+) -> None:
+    app, storage = make_app(collector_db, public_url="https://kiosk.example.dk")
     client = client_for(app, base_url="https://testserver")  # Secure cookies need https
     reply = client.post(
         "/signin",

@@ -16,7 +16,7 @@ import requests
 from playwright.sync_api import sync_playwright
 from webtools import ORGANISER, TOKEN, idea_record
 
-from helpers.collector import CollectorProcess
+from helpers.collector import BACKENDS, CollectorProcess
 from kiosk.collector.accounts import add_account
 from kiosk.collector.storage import CollectorStorage
 
@@ -31,15 +31,19 @@ def shots(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-def collector(tmp_path: Path) -> Any:
-    db = tmp_path / "collector.db"
-    storage = CollectorStorage(db)
-    add_account(storage, ORGANISER[0], "organiser", ORGANISER[1])
-    storage.close()
+@pytest.fixture(params=BACKENDS)
+def collector(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """The collector on each database in turn (this browser test takes about 8 s)."""
     token_file = tmp_path / "collector.token"
     token_file.write_text(TOKEN)
-    process = CollectorProcess(db, token_file, "--public-url", "http://127.0.0.1").start()
+    process = CollectorProcess(
+        tmp_path / "collector.db", token_file, "--public-url", "http://127.0.0.1",
+        backend=request.param,
+    )  # fmt: skip
+    storage = CollectorStorage(process.db)
+    add_account(storage, ORGANISER[0], "organiser", ORGANISER[1])
+    storage.close()
+    process.start()
     records = [
         idea_record("kiosk-1", "GM-7K3Q", "Flere bænke ved stranden", "Til de ældre", "aeldre"),
         idea_record("kiosk-1", "GM-HHHH", HOSTILE, HOSTILE, "kultur"),

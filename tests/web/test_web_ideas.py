@@ -26,8 +26,8 @@ HOSTILE_ANSWER = '<a href="javascript:alert(3)">svar</a><script>alert(4)</script
 
 
 @pytest.fixture
-def site(tmp_path: Path):  # type: ignore[no-untyped-def]
-    app, storage = make_app(tmp_path / "collector.db")
+def site(tmp_path: Path, collector_db: Path | str):  # type: ignore[no-untyped-def]
+    app, storage = make_app(collector_db)
     records = [
         idea_record("kiosk-1", "GM-7K3Q", "Flere bænke ved stranden", "Til de ældre", "aeldre"),
         idea_record(
@@ -183,18 +183,20 @@ def test_unknown_and_hidden_refs_are_indistinguishable(site) -> None:  # type: i
     assert "set-cookie" not in hidden.headers  # a visitor's page sets no cookie
 
 
-def test_a_survey_response_ref_gets_a_thank_you(tmp_path: Path) -> None:
+def test_a_survey_response_ref_gets_a_thank_you(tmp_path: Path, collector_db: Path | str) -> None:
     from helpers.collector import kiosk_record
 
-    app, storage = make_app(tmp_path / "c.db")
+    app, storage = make_app(collector_db)
     submit(client_for(app), "kiosk-3", [kiosk_record("kiosk-3", 1, ref="GM-RRRR")])
     page = client_for(app).get("/f/GM-RRRR")
     assert page.status_code == 200 and "Tak for dine svar" in page.text
     storage.close()
 
 
-def test_follow_up_pages_are_rate_limited_per_client(tmp_path: Path) -> None:
-    app, storage = make_app(tmp_path / "c.db")
+def test_follow_up_pages_are_rate_limited_per_client(
+    tmp_path: Path, collector_db: Path | str
+) -> None:
+    app, storage = make_app(collector_db)
     app.state.followup_limiter.limit = 3
     visitor = client_for(app)
     assert [visitor.get(f"/f/GM-{c}AAA").status_code for c in "234"] == [200, 200, 200]
@@ -233,7 +235,7 @@ def test_hostile_idea_text_never_runs_on_any_page(site) -> None:  # type: ignore
     assert "&lt;a href=&#34;javascript:alert(3)&#34;&gt;svar&lt;/a&gt;" in pages[4]
 
 
-def test_organisers_own_statuses_from_a_toml_file(tmp_path: Path) -> None:
+def test_organisers_own_statuses_from_a_toml_file(tmp_path: Path, collector_db: Path | str) -> None:
     path = tmp_path / "statuses.toml"
     path.write_text(
         '[[status]]\nid = "ny"\nda = "Ny idé"\nen = "New idea"\n'
@@ -241,7 +243,7 @@ def test_organisers_own_statuses_from_a_toml_file(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     statuses = load_statuses(path)
-    app, storage = make_app(tmp_path / "c.db", idea_statuses=statuses)
+    app, storage = make_app(collector_db, idea_statuses=statuses)
     submit(client_for(app), "kiosk-1", [idea_record("kiosk-1", "GM-NNNN", "Bålplads")])
     assert "Ny idé" in client_for(app).get("/f/GM-NNNN").text
     assert "New idea" in client_for(app).get("/f/GM-NNNN?lang=en").text

@@ -19,6 +19,8 @@ import openpyxl
 import pytest
 from webtools import ORGANISER, TOKEN, VIEWER, client_for, idea_record, make_app, submit
 
+from helpers.collector import BACKENDS
+from helpers.pg_server import postgres_server
 from kiosk.collector.ideas import update_idea
 from kiosk.collector.web.live import LiveSettings
 from kiosk.paths import SURVEYS_DIR
@@ -87,8 +89,8 @@ def figure(tree: Any, xpath: str) -> int:
 # -- overview ---------------------------------------------------------------------------------
 
 
-def test_overview_counts_equal_the_records_sent(tmp_path: Path) -> None:
-    app, storage = make_app(tmp_path / "c.db")
+def test_overview_counts_equal_the_records_sent(tmp_path: Path, collector_db: Path | str) -> None:
+    app, storage = make_app(collector_db)
     kiosk = client_for(app)
     now = datetime.now(COPENHAGEN)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -127,8 +129,10 @@ def test_overview_counts_equal_the_records_sent(tmp_path: Path) -> None:
     storage.close()
 
 
-def test_a_quiet_kiosk_is_warned_about_and_the_fragment_refreshes(tmp_path: Path) -> None:
-    app, storage = make_app(tmp_path / "c.db")
+def test_a_quiet_kiosk_is_warned_about_and_the_fragment_refreshes(
+    tmp_path: Path, collector_db: Path | str
+) -> None:
+    app, storage = make_app(collector_db)
     post_status(client_for(app), "kiosk-stille")
     viewer = client_for(app, VIEWER)
     assert not page(viewer, "/overview").xpath('//*[@id="quiet-warning"]')
@@ -145,8 +149,10 @@ def test_a_quiet_kiosk_is_warned_about_and_the_fragment_refreshes(tmp_path: Path
     storage.close()
 
 
-def test_the_static_script_is_served_with_its_licence(tmp_path: Path) -> None:
-    app, storage = make_app(tmp_path / "c.db")
+def test_the_static_script_is_served_with_its_licence(
+    tmp_path: Path, collector_db: Path | str
+) -> None:
+    app, storage = make_app(collector_db)
     client = client_for(app)
     script = client.get("/static/htmx.min.js")
     assert script.status_code == 200 and b"htmx" in script.content[:200]
@@ -213,10 +219,11 @@ def counts_on(tree: Any, question: str = "tilknytning") -> Counter[str]:
     return +found  # zero counts dropped, as the test's count has none
 
 
-@pytest.fixture(scope="module")
-def results_site(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module", params=BACKENDS)
+def results_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     base = tmp_path_factory.mktemp("results")
-    app, storage = make_app(base / "c.db")
+    target = postgres_server().new_database("results") if request.param == "postgresql" else None
+    app, storage = make_app(target or base / "c.db")
     data = visits()
     kiosk = client_for(app)
     for kiosk_id, records in data.items():
@@ -309,8 +316,10 @@ def test_an_unknown_survey_is_a_page_not_an_error(results_site) -> None:  # type
 
 
 @pytest.mark.parametrize("answered", [9, 10])
-def test_the_board_shows_a_question_only_from_ten_answers(tmp_path: Path, answered: int) -> None:
-    app, storage = make_app(tmp_path / "c.db")
+def test_the_board_shows_a_question_only_from_ten_answers(
+    tmp_path: Path, collector_db: Path | str, answered: int
+) -> None:
+    app, storage = make_app(collector_db)
     start = datetime(2026, 9, 5, 10, 0, tzinfo=COPENHAGEN)
     records = [
         response("k", start, answers={"tilknytning": "bor" if n % 3 else "forening"})
@@ -340,8 +349,10 @@ def test_the_board_shows_a_question_only_from_ten_answers(tmp_path: Path, answer
     storage.close()
 
 
-def test_the_board_shows_approved_ideas_and_never_hidden_ones(tmp_path: Path) -> None:
-    app, storage = make_app(tmp_path / "c.db")
+def test_the_board_shows_approved_ideas_and_never_hidden_ones(
+    tmp_path: Path, collector_db: Path | str
+) -> None:
+    app, storage = make_app(collector_db)
     ideas = [
         idea_record("k", "GM-AAAA", "Flere bænke ved søen"),
         idea_record("k", "GM-BBBB", HOSTILE[0], description=HOSTILE[1]),
@@ -366,8 +377,8 @@ def test_the_board_shows_approved_ideas_and_never_hidden_ones(tmp_path: Path) ->
 # -- hostile text on every page ---------------------------------------------------------------
 
 
-def test_every_live_page_escapes_hostile_text(tmp_path: Path) -> None:
-    app, storage = make_app(tmp_path / "c.db")
+def test_every_live_page_escapes_hostile_text(tmp_path: Path, collector_db: Path | str) -> None:
+    app, storage = make_app(collector_db)
     kiosk = client_for(app)
     start = datetime(2026, 9, 5, 10, 0, tzinfo=COPENHAGEN)
     records = [
@@ -408,10 +419,11 @@ def test_every_live_page_escapes_hostile_text(tmp_path: Path) -> None:
 
 def test_after_new_records_the_page_says_it_is_recounting_then_shows_them(
     tmp_path: Path,
+    collector_db: Path | str,
 ) -> None:
     import time
 
-    app, storage = make_app(tmp_path / "c.db")
+    app, storage = make_app(collector_db)
     kiosk = client_for(app)
     start = datetime(2026, 9, 5, 10, 0, tzinfo=COPENHAGEN)
     submit(kiosk, "k", [response("k", start) for _ in range(4)])

@@ -17,6 +17,8 @@ import pytest
 from fastapi.routing import APIRoute
 from webtools import ORGANISER, VIEWER, client_for, idea_record, make_app, page_token, submit
 
+from helpers.collector import BACKENDS
+from helpers.pg_server import postgres_server
 from kiosk.collector.web import web_routers
 from kiosk.sync.protocol import HEALTH_PATH
 
@@ -33,9 +35,10 @@ VIEWER_MAY = {("POST", "/signout")}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    app, storage = make_app(tmp_path_factory.mktemp("roles") / "collector.db")
+@pytest.fixture(scope="module", params=BACKENDS)
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    target = postgres_server().new_database("roles") if request.param == "postgresql" else None
+    app, storage = make_app(target or tmp_path_factory.mktemp("roles") / "collector.db")
     record = idea_record("kiosk-1", "GM-7K3Q", "Bænke")
     submit(client_for(app), "kiosk-1", [record])
     yield app, record["id"]
@@ -124,9 +127,9 @@ def test_every_form_refuses_a_missing_or_wrong_csrf_token(site) -> None:  # type
     assert organiser.get("/ideas").status_code == 200  # still signed in: nothing happened
 
 
-def test_a_route_without_a_check_would_fail_here(tmp_path: Path) -> None:
+def test_a_route_without_a_check_would_fail_here(tmp_path: Path, collector_db: Path | str) -> None:
     """The table test is not vacuous: an unchecked page added to the app is caught."""
-    app, storage = make_app(tmp_path / "c.db")
+    app, storage = make_app(collector_db)
 
     @app.get("/leaky")
     def leaky() -> dict[str, str]:

@@ -18,7 +18,7 @@ VIEWER = ("vera", "viewer-pass-12")
 _CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 
 
-def make_app(db: Path, **kwargs: Any) -> tuple[Any, CollectorStorage]:
+def make_app(db: Path | str, **kwargs: Any) -> tuple[Any, CollectorStorage]:
     """The real collector app over a fresh database with one organiser and one viewer."""
     storage = CollectorStorage(db)
     add_account(storage, ORGANISER[0], "organiser", ORGANISER[1])
