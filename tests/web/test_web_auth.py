@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from webtools import ORGANISER, VIEWER, client_for, make_app, page_token
 
+from helpers.web import ORGANISER, VIEWER, client_for, make_app, page_token
 from kiosk.collector.accounts import MAX_FAILED_SIGNINS
 from kiosk.collector.web.headers import CSP
 

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import requests
 from playwright.sync_api import sync_playwright
-from webtools import ORGANISER, TOKEN, idea_record
 
 from helpers.collector import BACKENDS, CollectorProcess
+from helpers.web import ORGANISER, TOKEN, idea_record
 from kiosk.collector.accounts import add_account
 from kiosk.collector.storage import CollectorStorage
 

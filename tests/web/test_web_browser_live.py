@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from webtools import ORGANISER, TOKEN, idea_record
 
 from helpers.collector import CollectorProcess
+from helpers.web import ORGANISER, TOKEN, idea_record
 from kiosk.collector.accounts import add_account
 from kiosk.collector.storage import CollectorStorage
 from kiosk.paths import SURVEYS_DIR

@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-from webtools import (
+
+from helpers.web import (
     ORGANISER,
     VIEWER,
     client_for,
@@ -17,7 +18,6 @@ from webtools import (
     page_token,
     submit,
 )
-
 from kiosk.collector.ideas import board_ideas, idea_history, load_statuses
 
 HOSTILE_TITLE = "<script>alert('t')</script>"

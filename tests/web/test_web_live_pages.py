@@ -17,10 +17,10 @@ from typing import Any
 import lxml.html
 import openpyxl
 import pytest
-from webtools import ORGANISER, TOKEN, VIEWER, client_for, idea_record, make_app, submit
 
 from helpers.collector import BACKENDS
 from helpers.pg_server import postgres_server
+from helpers.web import ORGANISER, TOKEN, VIEWER, client_for, idea_record, make_app, submit
 from kiosk.collector.ideas import update_idea
 from kiosk.collector.web.live import LiveSettings
 from kiosk.paths import SURVEYS_DIR

@@ -15,9 +15,9 @@ import lxml.html
 import pytest
 import requests
 from click.testing import CliRunner
-from webtools import ORGANISER, TOKEN, VIEWER
 
 from helpers.collector import CollectorProcess
+from helpers.web import ORGANISER, TOKEN, VIEWER
 from kiosk.cli import cli
 from kiosk.paths import SURVEYS_DIR
 from kiosk.records import new_record

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import lxml.html
-from webtools import ORGANISER, TOKEN, client_for, make_app, submit
 
 from helpers.results_event import V1_FESTIVAL, V2_FESTIVAL, write_v2
+from helpers.web import ORGANISER, TOKEN, client_for, make_app, submit
 from kiosk.records import new_record
 from kiosk.survey import load_survey, survey_hash
 from kiosk.survey.archive import keep_definition

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.routing import APIRoute
-from webtools import ORGANISER, VIEWER, client_for, idea_record, make_app, page_token, submit
 
 from helpers.collector import BACKENDS
 from helpers.pg_server import postgres_server
+from helpers.web import ORGANISER, VIEWER, client_for, idea_record, make_app, page_token, submit
 from kiosk.collector.web import web_routers
 from kiosk.sync.protocol import HEALTH_PATH
 
