@@ -40,6 +40,17 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def parse_iso(value: str | None) -> datetime | None:
+    """A record time (ISO 8601, ``Z`` or an offset) as a datetime; None when missing or
+    unreadable. Naive when the text has no offset: the caller decides what that means."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
 def new_record_id() -> str:
     """A UUID4 made on the kiosk: the key that makes sync idempotent."""
     return str(uuid.uuid4())

@@ -182,24 +182,17 @@ class SQLiteDatabase(Database):
             if self.readonly:  # never creates, never writes: export, import's source
                 if not self.path.is_file():
                     raise sqlite3.OperationalError(f"no such database file: {self.path}")
-                if Path(f"{self.path}-wal").exists():
-                    # a running (or killed) collector's WAL: read it as it is; an ordinary
-                    # connection's close would checkpoint it into the file, rewriting it
-                    conn = sqlite3.connect(
-                        f"{self.path.resolve().as_uri()}?mode=ro",
-                        uri=True,
-                        timeout=self.busy_timeout,
-                        isolation_level=None,
-                        check_same_thread=False,
-                    )
-                else:
-                    # no WAL: not mode=ro, which would leave a -shm file behind
-                    conn = sqlite3.connect(
-                        self.path,
-                        timeout=self.busy_timeout,
-                        isolation_level=None,
-                        check_same_thread=False,
-                    )
+                # a running (or killed) collector's WAL is read as it is (mode=ro): an
+                # ordinary connection's close would checkpoint it into the file, rewriting
+                # it; without a WAL, not mode=ro, which would leave a -shm file behind
+                live_wal = Path(f"{self.path}-wal").exists()
+                conn = sqlite3.connect(
+                    f"{self.path.resolve().as_uri()}?mode=ro" if live_wal else self.path,
+                    uri=live_wal,
+                    timeout=self.busy_timeout,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
                 conn.execute("PRAGMA query_only=ON")
             else:
                 conn = sqlite3.connect(

@@ -19,6 +19,7 @@ from kiosk.collector.kiosk_status import (
     latest_statuses,
     records_per_kiosk,
 )
+from kiosk.records import parse_iso
 from kiosk.results.model import COPENHAGEN
 
 if TYPE_CHECKING:
@@ -85,11 +86,8 @@ def day_window(day: date) -> tuple[str, str]:
 
 def parse_utc(value: str | None) -> datetime | None:
     """A stored UTC ISO time as an aware datetime (None when missing or unreadable)."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+    moment = parse_iso(value)
+    if moment is None:
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 

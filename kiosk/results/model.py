@@ -28,6 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kiosk.i18n import localize
+from kiosk.records import parse_iso
 from kiosk.survey.loader import survey_hash
 from kiosk.survey.model import Survey
 
@@ -38,13 +39,8 @@ YES, NO = "yes", "no"
 
 def local_time(value: str | None) -> datetime | None:
     """A record's UTC ISO time as an aware datetime in Europe/Copenhagen (None if unreadable)."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
+    moment = parse_iso(value)
+    if moment is None or moment.tzinfo is None:
         return None
     return moment.astimezone(COPENHAGEN)
 

@@ -427,6 +427,21 @@ def _counted_records(
     ]
 
 
+def _download_request(
+    request: Request, survey_id: str
+) -> tuple[CollectorStorage, str, Filters, Definitions, Results] | None:
+    """What a download counts: the storage, language, filters, definitions and a fresh
+    tally of ``survey_id`` (None when the collector has no records of it)."""
+    storage = get_storage(request)
+    if not kiosks_of_survey(storage, survey_id):
+        return None
+    lang = page_language(request)
+    filters = read_choice(request).filters()
+    definitions = survey_definitions(request)
+    results = tally_for(storage, definitions, survey_id, filters, lang, fresh=True).results
+    return storage, lang, filters, definitions, results
+
+
 @router.get(RESULTS_PATH + "/{survey_id}/workbook.xlsx", name="results_workbook")
 def results_workbook(
     request: Request, survey_id: str, _account: Annotated[Account, Depends(require_viewer)]
@@ -435,13 +450,10 @@ def results_workbook(
     from kiosk.i18n import Translator
     from kiosk.results.workbook import build_workbook
 
-    storage = get_storage(request)
-    if not kiosks_of_survey(storage, survey_id):
+    asked = _download_request(request, survey_id)
+    if asked is None:
         return _not_found(request)
-    lang = page_language(request)
-    filters = read_choice(request).filters()
-    definitions = survey_definitions(request)
-    results = tally_for(storage, definitions, survey_id, filters, lang, fresh=True).results
+    storage, lang, filters, definitions, results = asked
     records = _counted_records(storage, survey_id, filters)
     workbook = build_workbook(
         records, results, definitions, Translator(lang), sources=[f"collector: {survey_id}"]
@@ -487,13 +499,10 @@ def results_report(
     from kiosk.i18n import Translator
     from kiosk.results.report import render_report
 
-    storage = get_storage(request)
-    if not kiosks_of_survey(storage, survey_id):
+    asked = _download_request(request, survey_id)
+    if asked is None:
         return _not_found(request)
-    lang = page_language(request)
-    filters = read_choice(request).filters()
-    definitions = survey_definitions(request)
-    results = tally_for(storage, definitions, survey_id, filters, lang, fresh=True).results
+    _storage, lang, _filters, _definitions, results = asked
     html = render_report(results, Translator(lang), sources=[f"collector: {survey_id}"])
     return _download(
         html.encode("utf-8"), "text/html; charset=utf-8", f"{_file_slug(survey_id)}-report.html"
