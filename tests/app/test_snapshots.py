@@ -11,12 +11,16 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
 from helpers.pilot import wait_for
 from helpers.snapshots import TO_THANKS, compare, in_every_look, make_app, press_keys, still_cursors
 from kiosk.app.app import KioskApp
 from kiosk.app.screens.still_there import StillThereScreen
+
+#: One worker for every snapshot module: they share the data folder shown on screen.
+pytestmark = pytest.mark.xdist_group("snapshots")
 
 SCREENS: dict[str, list[str]] = {
     "welcome": [],

@@ -23,6 +23,9 @@ from helpers.snapshots import (
 )
 from helpers.surveys import IDEAS
 
+#: One worker for every snapshot module: they share the data folder shown on screen.
+pytestmark = pytest.mark.xdist_group("snapshots")
+
 TO_DESCRIPTION = ["2", "1", *"Bænke", "enter", *"Ved", "space", *"søen"]
 SCREENS: dict[str, list[str]] = {
     "idea-theme": ["2"],

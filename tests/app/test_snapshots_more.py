@@ -21,6 +21,9 @@ from textual.pilot import Pilot
 from helpers.snapshots import TO_THANKS, compare, in_every_look, make_app, press_keys, still_cursors
 from kiosk.app.app import KioskApp
 
+#: One worker for every snapshot module: they share the data folder shown on screen.
+pytestmark = pytest.mark.xdist_group("snapshots")
+
 SCREENS: dict[str, list[str]] = {
     "apology": TO_THANKS,
     # where=north, then topics: two chosen and a third refused with a message

@@ -26,6 +26,9 @@ from helpers.snapshots import (
 from helpers.surveys import ALL_TYPES, CONTACT_SURVEY, SECOND
 from kiosk.survey import load_survey
 
+#: One worker for every snapshot module: they share the data folder shown on screen.
+pytestmark = pytest.mark.xdist_group("snapshots")
+
 SCREENS: dict[str, list[str]] = {
     "contact-consent": ["1", "1"],
     "contact-reach-refused": ["1", "1", "1", *"Ane", "enter", *"ane@", "enter"],
