@@ -10,7 +10,7 @@ HTTP (one keep-alive connection each), retrying a 503 after its Retry-After as a
 Per arm: records/s, p50/p99 per batch (a request answered 200), 503s and other errors, and the
 checks: every kiosk's digest matches its ids, nothing lost, nothing doubled.
 
-PostgreSQL: a throwaway server started like the tests do (tests/collector/pg_server.py:
+PostgreSQL: a throwaway server started like the tests do (tests/helpers/pg_server.py:
 Debian's postgresql, initdb into a temporary folder), or ``--pg-url`` to an empty database
 (each arm then drops and re-creates the records there: give a throwaway database).
 Goals (issue 15): zero lost and doubled, every digest matching, p99 per 500-record batch under
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "collector"))
+sys.path.insert(0, str(ROOT / "tests"))
 
 from kiosk.records import new_record  # noqa: E402
 from kiosk.sync.protocol import ids_digest  # noqa: E402
@@ -284,7 +284,7 @@ def main() -> int:
                         _empty(db)
                     else:
                         if server is None:
-                            from pg_server import PostgresServer
+                            from helpers.pg_server import PostgresServer
 
                             print("starting a throwaway PostgreSQL server ...", flush=True)
                             server = PostgresServer().start()

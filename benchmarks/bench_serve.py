@@ -30,9 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "serve"))
+sys.path.insert(0, str(ROOT / "tests"))
 
-from serve_harness import (  # noqa: E402
+from helpers.serve import (  # noqa: E402
     CHROMIUM,
     ServeProcess,
     Tablet,

@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import sync_playwright
-from serve_harness import (
+
+from helpers.collector import TOKEN, CollectorProcess
+from helpers.serve import (
     CHROMIUM,
     ROOT,
     ServeProcess,
@@ -22,8 +24,6 @@ from serve_harness import (
     take_survey,
     wait_for,
 )
-
-from helpers.collector import TOKEN, CollectorProcess
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import sync_playwright
-from serve_harness import (
+
+from helpers.serve import (
+    CATCH_TERMINAL,
     CHROMIUM,
     FIRST,
     QR_BLOCKS,
@@ -298,7 +300,7 @@ def test_an_unnamed_tablet_is_named_once_and_keeps_its_name(
     page.fill("#kiosk", "stand-9")
     page.click("#name-submit")
     tablet = Tablet(page)
-    page.add_init_script(__import__("serve_harness").CATCH_TERMINAL)
+    page.add_init_script(CATCH_TERMINAL)
     page.reload(timeout=30_000)
     tablet.wait_text(START_SURVEY)
     for _ in range(5):  # the organiser's corner taps (no PIN set: demo mode)
