@@ -67,8 +67,7 @@ def test_kiosk_run_from_a_moved_stick_in_a_terminal_is_a_touch_kiosk_saving_on_t
     --config`` in tmux; ``--no-touch`` on the command line wins over the file."""
     import sys
 
-    from helpers.terminal import Terminal
-    from kiosk.paths import PROJECT_ROOT
+    from helpers.terminal import Terminal, kiosk_env
     from kiosk.store import RecordStore
 
     stick = tmp_path / "usb"
@@ -81,11 +80,7 @@ def test_kiosk_run_from_a_moved_stick_in_a_terminal_is_a_touch_kiosk_saving_on_t
     moved = tmp_path / "mnt" / "usb"
     moved.parent.mkdir()
     os.rename(stick, moved)
-    env = {
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "TERM": "xterm-256color",
-        "HOME": os.environ.get("HOME", str(tmp_path)),
-    }
+    env = kiosk_env(tmp_path)
     command = f"{sys.executable} -m kiosk run --config {moved / 'kiosk.toml'}"
     terminal = Terminal(command, env)
     try:

@@ -5,16 +5,14 @@ Every wait is bounded (Terminal.wait_for), and each tmux session is killed in a 
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from helpers.terminal import TMUX, Terminal
+from helpers.terminal import TMUX, Terminal, kiosk_env
 from kiosk.app.app import TEST_CRASH_ENV
 from kiosk.app.supervise import LOG_NAME
-from kiosk.paths import PROJECT_ROOT
 from kiosk.store import RecordStore
 
 SURVEY = """\
@@ -42,12 +40,7 @@ def start_kiosk(tmp_path: Path, **env: str) -> tuple[Terminal, Path]:
     survey = tmp_path / "survey.yaml"
     survey.write_text(SURVEY, encoding="utf-8")
     data = tmp_path / "data"
-    environment = {
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "TERM": "xterm-256color",
-        "HOME": os.environ.get("HOME", str(tmp_path)),
-        **env,
-    }
+    environment = kiosk_env(tmp_path, **env)
     command = f"{sys.executable} -m kiosk run {survey} --data {data} --kiosk-id e2e --lang da"
     return Terminal(command, environment), data
 

@@ -6,13 +6,11 @@ tmux session is killed in a finally, whatever happens.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 from helpers.surveys import ALL_TYPES
-from helpers.terminal import Terminal
-from kiosk.paths import PROJECT_ROOT
+from helpers.terminal import Terminal, kiosk_env
 from kiosk.store import RecordStore
 
 
@@ -20,11 +18,7 @@ def test_kiosk_run_in_tmux_saves_the_answers(tmp_path: Path) -> None:
     survey = tmp_path / "survey.yaml"
     survey.write_text(ALL_TYPES, encoding="utf-8")
     data = tmp_path / "data"
-    env = {
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "TERM": "xterm-256color",
-        "HOME": os.environ.get("HOME", str(tmp_path)),
-    }
+    env = kiosk_env(tmp_path)
     command = f"{sys.executable} -m kiosk run {survey} --data {data} --kiosk-id e2e --lang da"
     terminal = Terminal(command, env)
     try:

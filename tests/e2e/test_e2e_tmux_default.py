@@ -7,13 +7,11 @@ the other lock-down keys do nothing in a real terminal; only the organiser's q q
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
-from helpers.terminal import Terminal
+from helpers.terminal import Terminal, kiosk_env
 from kiosk.config import load_config
-from kiosk.paths import PROJECT_ROOT
 
 
 def test_kiosk_run_without_a_survey_runs_the_bundled_one_with_a_session_pin(
@@ -22,12 +20,7 @@ def test_kiosk_run_without_a_survey_runs_the_bundled_one_with_a_session_pin(
     config = tmp_path / "kiosk.toml"
     config.write_text('kiosk_id = "e2e-default"\ndata = "data"\nlang = "en"\n', encoding="utf-8")
     assert load_config(config).surveys == ()
-    env = {
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "TERM": "xterm-256color",
-        "HOME": os.environ.get("HOME", str(tmp_path)),
-        "KIOSK_ADMIN_PIN": "4711",
-    }
+    env = kiosk_env(tmp_path, KIOSK_ADMIN_PIN="4711")
     terminal = Terminal(f"{sys.executable} -m kiosk run --config {config}", env)
     try:
         shown = terminal.wait_for("Gentofte Meets")

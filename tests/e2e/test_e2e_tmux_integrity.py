@@ -7,12 +7,11 @@ Every wait is bounded; the tmux session is killed in a finally, whatever happens
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
 
-from helpers.terminal import Terminal, tmux
+from helpers.terminal import Terminal, kiosk_env, tmux
 from kiosk.paths import PROJECT_ROOT
 from kiosk.store import RecordStore
 
@@ -42,11 +41,7 @@ class SmallTerminal(Terminal):
 def test_bursts_and_a_double_tap_store_only_what_the_visitor_chose(tmp_path: Path) -> None:
     survey = PROJECT_ROOT / "surveys" / "gentofte-moedes.yaml"
     data = tmp_path / "data"
-    env = {
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "TERM": "xterm-256color",
-        "HOME": os.environ.get("HOME", str(tmp_path)),
-    }
+    env = kiosk_env(tmp_path)
     command = f"{sys.executable} -m kiosk run {survey} --data {data} --kiosk-id e2e --lang da"
     terminal = SmallTerminal(command, env)
     try:

@@ -4,10 +4,14 @@ Every wait is bounded, and the session is killed whatever happens."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
 import uuid
+from pathlib import Path
+
+from kiosk.paths import PROJECT_ROOT
 
 TMUX = shutil.which("tmux") or "/usr/bin/tmux"
 
@@ -15,6 +19,17 @@ TMUX = shutil.which("tmux") or "/usr/bin/tmux"
 def tmux(*args: str) -> str:
     done = subprocess.run([TMUX, *args], capture_output=True, text=True, timeout=10, check=True)
     return done.stdout
+
+
+def kiosk_env(home: Path, **more: str) -> dict[str, str]:
+    """The environment the kiosk runs with in a test terminal: this checkout on the path, a
+    colour terminal, the user's home (``home`` when there is none), and ``more``."""
+    return {
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "TERM": "xterm-256color",
+        "HOME": os.environ.get("HOME", str(home)),
+        **more,
+    }
 
 
 class Terminal:
