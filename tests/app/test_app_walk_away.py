@@ -49,9 +49,10 @@ async def test_pin_prompt_left_open_mid_visit_closes_and_the_visit_is_reset(
 async def test_organiser_screen_left_open_closes_so_quit_is_not_left_to_visitors(
     tmp_path: Path,
 ) -> None:
-    async with running(tmp_path, idle_timeout=0.3, idle_grace=0.3) as (app, pilot, _store):
+    async with running(tmp_path, idle_timeout=600, idle_grace=0.3) as (app, pilot, _store):
         await keys(pilot, "ctrl+o")  # demo mode: no PIN
         assert isinstance(app.screen, OrganiserScreen)
+        app.idle_timeout = 0.3  # short only now: a slow machine cannot idle before the check
         await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen))
         await keys(pilot, "q")
         assert app.is_running, "q on the welcome screen must not quit"
