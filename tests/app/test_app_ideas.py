@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from textual.widgets import Input, Static, TextArea
 
 from helpers.pilot import (
+    click,
     keys,
     question_screen,
     running,
@@ -187,20 +188,20 @@ async def test_whole_card_by_keyboard_with_contact(tmp_path: Path) -> None:
 async def test_card_by_taps_and_no_thanks_stores_no_contact(tmp_path: Path) -> None:
     async with running(tmp_path, survey_text=IDEAS, size=(100, 30)) as (app, pilot, _store):
         starts = list(app.screen.query(".start"))
-        await pilot.click(starts[1])  # the idea card, after the survey
+        await click(pilot, starts[1])  # the idea card, after the survey
         await pilot.pause()
         assert step_id(app) == THEME
         options = list(question_screen(app).body.query(TapButton))
-        await pilot.click(options[2])  # Kultur
+        await click(pilot, options[2])  # Kultur
         await pilot.pause()
         await type_text(pilot, "Koncert i parken")
-        await pilot.click("#next")
+        await click(pilot, "#next")
         await pilot.pause()
         assert step_id(app) == DESCRIPTION
         assert str(app.screen.query_one("#next", NavButton).render()) == "Spring over"
-        await pilot.click("#next")  # the description is optional
+        await click(pilot, "#next")  # the description is optional
         await pilot.pause()
-        await pilot.click("#next")  # so are the about-you questions
+        await click(pilot, "#next")  # so are the about-you questions
         await pilot.pause()
         assert step_id(app) == CONSENT
         buttons = list(question_screen(app).body.query(TapButton))
@@ -208,7 +209,7 @@ async def test_card_by_taps_and_no_thanks_stores_no_contact(tmp_path: Path) -> N
             "1  Ja, kontakt mig",
             "2  Nej tak",
         ]
-        await pilot.click(buttons[-1])
+        await click(pilot, buttons[-1])
         await wait_for(pilot, lambda: isinstance(app.screen, ThanksScreen))
 
     (record,), contacts = stored(tmp_path)
@@ -315,12 +316,12 @@ async def test_touch_keyboard_types_a_description_and_moves_on(tmp_path: Path) -
 
         async def tap(value: str) -> None:
             key = next(k for k in question_screen(app).body.query(Key) if k.value == value)
-            await pilot.click(key)
+            await click(pilot, key)
             await pilot.pause()
 
         for value in ("ø", "newline", "å"):
             await tap(value)
-        await pilot.click("#next")  # the one Next of the screen (the keyboard shows none)
+        await click(pilot, "#next")  # the one Next of the screen (the keyboard shows none)
         await pilot.pause()
         assert step_id(app) == "alder"
         screen = app.screen

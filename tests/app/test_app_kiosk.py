@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from textual.command import CommandPalette
 
-from helpers.pilot import current_id, keys, running, screen_text, wait_for
+from helpers.pilot import click, current_id, keys, running, screen_text, wait_for
 from kiosk.app.app import KioskApp
 from kiosk.app.screens.organiser import OrganiserScreen
 from kiosk.app.screens.pin import PinScreen
@@ -224,7 +224,7 @@ async def test_language_switch_and_reset_for_the_next_visitor(tmp_path: Path) ->
     async with running(tmp_path) as (app, pilot, store):
         names = [str(b.render()) for b in app.screen.query(".lang")]
         assert names == ["English"]
-        await pilot.click(".lang")
+        await click(pilot, ".lang")
         await pilot.pause()
         assert screen_text(app, "#title") == "All types"
         assert [str(b.render()) for b in app.screen.query(".lang")] == ["Dansk"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
-from helpers.pilot import current_id, keys, running, screen_text
+from helpers.pilot import click, current_id, keys, running, screen_text
 from kiosk.app.app import KioskApp
 from kiosk.app.screens.question import QuestionScreen
 from kiosk.app.screens.thanks import ThanksScreen
@@ -83,32 +83,32 @@ async def test_whole_survey_by_mouse(tmp_path: Path) -> None:
             screen = app.screen
             assert isinstance(screen, QuestionScreen)
             (button,) = [b for b in screen.body.query(TapButton) if b.value == value]
-            await pilot.click(button)
+            await click(pilot, button)
             await pilot.pause()
 
-        await pilot.click(".start")
+        await click(pilot, ".start")
         await pilot.pause()
-        await pilot.click("#next")
+        await click(pilot, "#next")
         await pilot.pause()
         await tap_option("north")
         await tap_option("a")
         await tap_option("c")
-        await pilot.click("#next")
+        await click(pilot, "#next")
         await pilot.pause()
         await tap_option(2)  # the second point of the scale
         await tap_option(False)  # the dependent question stays hidden
         assert current_id(app) == "words"
-        await pilot.click(answer_input(app))
+        await click(pilot, answer_input(app))
         await keys(pilot, *"ok")
         assert app.screen.query_one("#char-count", Static).render().plain == "2 / 20 characters"
-        await pilot.click("#next")
+        await click(pilot, "#next")
         await pilot.pause()
-        await pilot.click(answer_input(app))
+        await click(pilot, answer_input(app))
         await keys(pilot, *"30")
-        await pilot.click("#next")
+        await click(pilot, "#next")
         await pilot.pause()
         assert isinstance(app.screen, ThanksScreen)
-        await pilot.click("#thanks-text")
+        await click(pilot, "#thanks-text")
         await pilot.pause()
         assert isinstance(app.screen, WelcomeScreen)
         (record,) = store.records()
@@ -131,7 +131,7 @@ async def test_required_question_cannot_be_skipped_and_says_so(tmp_path: Path) -
         await keys(pilot, "enter")
         assert current_id(app) == "where"
         assert "skal besvares" in screen_text(app, "#message")
-        await pilot.click("#next")
+        await click(pilot, "#next")
         await pilot.pause()
         assert current_id(app) == "where"
 

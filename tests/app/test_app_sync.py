@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from helpers.collector import TOKEN, CollectorProcess
-from helpers.pilot import keys, running, screen_text, wait_for
+from helpers.pilot import click, keys, running, screen_text, wait_for
 from kiosk.app.screens.organiser import OrganiserScreen
 from kiosk.app.screens.thanks import ThanksScreen
 from kiosk.config import SyncConfig
@@ -32,7 +32,7 @@ async def test_saved_record_reaches_the_collector_and_the_organiser_sees_sync(
         await wait_for(pilot, lambda: record["id"] in shared_collector.rows("kiosk-sync-1"), 20)
         await keys(pilot, "space", "ctrl+o")
         assert isinstance(app.screen, OrganiserScreen)
-        await pilot.click("#sync-now")
+        await click(pilot, "#sync-now")
         synced = "Synkronisering: 0 venter"
         await wait_for(pilot, lambda: synced in screen_text(app, "#sync-status"))
         assert "Fejl: ingen" in screen_text(app, "#sync-status")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.pilot import keys, screen_text
+from helpers.pilot import click, keys, screen_text
 from helpers.surveys import ALL_TYPES, SECOND
 from kiosk.app.app import KioskApp
 from kiosk.app.screens.organiser import OrganiserScreen
@@ -43,7 +43,7 @@ async def test_each_survey_has_its_start_button_and_digit(tmp_path: Path) -> Non
             assert isinstance(app.screen, ThanksScreen)
             await keys(pilot, "space")
             assert isinstance(app.screen, WelcomeScreen)
-            await pilot.click(".start")  # the first button by tap: the first survey
+            await click(pilot, ".start")  # the first button by tap: the first survey
             await pilot.pause()
             screen = app.screen
             assert isinstance(screen, QuestionScreen) and screen.survey.id == "all-types"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from helpers.pilot import keys, running, screen_text, wait_for
+from helpers.pilot import click, keys, running, screen_text, wait_for
 from kiosk.app.screens.organiser import OrganiserScreen
 from kiosk.app.screens.pin import PinScreen
 from kiosk.app.screens.still_there import StillThereScreen
@@ -36,9 +36,9 @@ async def test_pin_prompt_left_open_mid_visit_closes_and_the_visit_is_reset(
         store,
     ):
         await keys(pilot, "1", "enter", "2")  # where=south, then the visitor tries ctrl+o
-        app.idle_timeout = 1.0  # short only now: a slow machine cannot idle between keys
         await keys(pilot, "ctrl+o")
         assert isinstance(app.screen, PinScreen)
+        app.idle_timeout = 1.0  # short only now: a slow machine cannot idle between keys
         await wait_for(pilot, lambda: not isinstance(app.screen, PinScreen))
         await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen))
         assert len(app.screen_stack) == 1, "nothing of that visit is left behind a Cancel"
@@ -78,7 +78,8 @@ def test_init_writes_every_setting_with_its_default(tmp_path: Path) -> None:
 
 async def test_idle_prompt_covered_by_the_pin_prompt_still_resets(tmp_path: Path) -> None:
     pin = PinCheck(pin_hash=hash_pin("2468"))
-    async with running(tmp_path, idle_timeout=600, idle_grace=1.0, pin=pin) as (
+    # a grace long enough for a loaded machine to get the PIN prompt up before it runs out
+    async with running(tmp_path, idle_timeout=600, idle_grace=3.0, pin=pin) as (
         app,
         pilot,
         store,
@@ -89,7 +90,7 @@ async def test_idle_prompt_covered_by_the_pin_prompt_still_resets(tmp_path: Path
         await keys(pilot, "ctrl+o")  # the PIN prompt covers "are you still there?"
         assert isinstance(app.screen, PinScreen)
         # the grace runs out under the PIN prompt; the prompt then closes by itself
-        await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen), seconds=10)
         assert len(app.screen_stack) == 1
         (record,) = store.records()
         assert record["completed"] is False and record["answers"] == {"where": "away"}
@@ -99,7 +100,7 @@ async def test_language_left_switched_on_welcome_goes_back_after_the_idle_time(
     tmp_path: Path,
 ) -> None:
     async with running(tmp_path, idle_timeout=600) as (app, pilot, store):
-        await pilot.click(".lang")
+        await click(pilot, ".lang")
         await wait_for(pilot, lambda: screen_text(app, "#title") == "All types")
         app.idle_timeout = 0.2  # short only now: a slow machine cannot idle before the check
         await wait_for(pilot, lambda: screen_text(app, "#title") == "Alle typer")

@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
+from helpers.pilot import click
 from kiosk.app.widgets.onscreen_keyboard import (
     FALLBACK_LABELS,
     Key,
@@ -88,7 +89,7 @@ def _key(app: App, caption: str) -> Key:
 
 
 async def _tap(pilot: Pilot, caption: str) -> None:
-    assert await pilot.click(_key(pilot.app, caption)), f"tap on {caption!r} missed"
+    await click(pilot, _key(pilot.app, caption))
 
 
 async def _type(pilot: Pilot, text: str, labels: Mapping[str, str] = DA_LABELS) -> None:
@@ -340,13 +341,13 @@ async def _touch_kiosk(tmp_path: Path) -> None:
             field = app.focused  # a long answer's field wraps: a TextArea, not an Input
             assert isinstance(field, TextArea) and field.text == SENTENCE
             assert keyboard.labels["next"] not in _captions(app)  # one Next: the bar's
-            assert await pilot.click("#next")
+            await click(pilot, "#next")
             await pilot.pause()
             [keypad] = _shown(app, OnScreenKeyboard)
             assert keypad.keyset == "number" and "-" not in _captions(app)
             for digit in "42":
                 await _tap(pilot, digit)
-            assert await pilot.click("#next")
+            await click(pilot, "#next")
             for _ in range(10):
                 if isinstance(app.screen, ThanksScreen):
                     break

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.pilot import current_id, keys, running
+from helpers.pilot import click, current_id, keys, running
 from helpers.surveys import ALL_TYPES
 from kiosk.app.screens.question import QuestionScreen
 from kiosk.app.widgets.smileys import FACES, SmileyScaleBody
@@ -50,7 +50,7 @@ async def test_five_faces_red_to_green_with_words_each_a_separate_target(
             assert region.width >= 10 and region.height >= 3
             assert region.bottom <= size[1]
         assert not screen.body.query(".scale-labels").first().display  # the words say it
-        await pilot.click(buttons[3])
+        await click(pilot, buttons[3])
         await pilot.pause()
         assert current_id(app) == "join"
         assert screen.flow.answers["mood"] == 4

@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from helpers.pilot import running, screen_text, wait_for
+from helpers.pilot import click, running, screen_text, wait_for
 from helpers.surveys import IDEAS
 from kiosk.app.app import ORGANISER_QUIT, KioskApp
 from kiosk.app.idea_flow import CONSENT, DESCRIPTION, NAME, REACH, THEME, TITLE
@@ -38,7 +38,7 @@ async def tap_key(pilot: Pilot[None], app: KioskApp, value: str) -> None:
     """Tap the on-screen key ``value`` (a digit, "backspace" or "next") that is on screen
     (each question has its own keyboard, hidden with its question)."""
     key = next(k for k in app.screen.query(Key) if k.value == value and shown(k))
-    await pilot.click(key)
+    await click(pilot, key)
     await pilot.pause()
 
 
@@ -60,10 +60,10 @@ async def test_a_touch_only_organiser_gets_in_with_corner_taps_and_the_keypad(
         assert app.screen.query_one("#pin-input", Input).value == PIN
         ok = next(k for k in app.screen.query(Key) if k.value == NEXT)
         assert str(ok.render()) == "OK"
-        await pilot.click(ok)
+        await click(pilot, ok)
         await wait_for(pilot, lambda: isinstance(app.screen, OrganiserScreen))
         assert screen_text(app, "#quit") == "Luk kiosken"
-        await pilot.click("#quit")
+        await click(pilot, "#quit")
         await wait_for(pilot, lambda: not app.is_running)
     assert app.return_value == ORGANISER_QUIT
 
@@ -84,7 +84,7 @@ async def test_the_keypad_is_only_there_on_a_touch_kiosk_and_cancel_is_a_tap(
         assert sorted(k.value for k in app.screen.query(Key)) == sorted(
             [*"0123456789", "backspace", NEXT]
         )
-        await pilot.click("#pin-cancel")
+        await click(pilot, "#pin-cancel")
         await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen))
 
 
@@ -126,7 +126,7 @@ async def test_a_touch_visit_shows_no_key_words_and_one_next_on_each_screen(
     words = KEY_WORDS[lang]
     async with running(tmp_path, touch=True, lang=lang, size=(80, 24)) as (app, pilot, _):
         assert not words.search(visible_text(app)), visible_text(app)
-        await pilot.click(".start")
+        await click(pilot, ".start")
         await wait_for(pilot, lambda: isinstance(app.screen, QuestionScreen))
         screen = app.screen
         assert isinstance(screen, QuestionScreen)
@@ -138,12 +138,12 @@ async def test_a_touch_visit_shows_no_key_words_and_one_next_on_each_screen(
             assert not words.search(visible_text(app)), (step, visible_text(app))
             assert nexts_shown(app) == 1, step
             if step == "where":  # required: answer by tapping the first choice
-                await pilot.click(screen.body.query(".option").first())
+                await click(pilot, screen.body.query(".option").first())
             elif step == "age":
                 await tap_key(pilot, app, "4")
                 await tap_key(pilot, app, "2")
             if isinstance(app.screen, QuestionScreen) and screen.flow.current.id == step:
-                await pilot.click("#next")  # (a tapped choice may have moved on already)
+                await click(pilot, "#next")  # (a tapped choice may have moved on already)
             await pilot.pause()
         assert seen == ["hello", "where", "topics", "mood", "join", "words", "age"]
         await wait_for(pilot, lambda: isinstance(app.screen, ThanksScreen))
@@ -159,7 +159,7 @@ async def test_every_step_of_a_touch_idea_card_has_one_next_and_no_key_words(
         pilot,
         _store,
     ):
-        await pilot.click(app.screen.query(".start")[1])  # "Del en idé"
+        await click(pilot, app.screen.query(".start")[1])  # "Del en idé"
         await wait_for(pilot, lambda: isinstance(app.screen, QuestionScreen))
         screen = app.screen
         assert isinstance(screen, QuestionScreen)
@@ -171,14 +171,14 @@ async def test_every_step_of_a_touch_idea_card_has_one_next_and_no_key_words(
             assert not words.search(visible_text(app)), (step, visible_text(app))
             assert nexts_shown(app) == 1, step
             if step in (THEME, CONSENT):  # the first: a theme; "Ja, kontakt mig"
-                await pilot.click(screen.body.query(".option").first())
+                await click(pilot, screen.body.query(".option").first())
             elif step in (TITLE, NAME):
                 await tap_key(pilot, app, "a")
             elif step == REACH:
                 for digit in "12345678":
                     await tap_key(pilot, app, digit)
             if isinstance(app.screen, QuestionScreen) and screen.flow.current.id == step:
-                await pilot.click("#next")  # (a tapped choice may have moved on already)
+                await click(pilot, "#next")  # (a tapped choice may have moved on already)
             await pilot.pause()
         assert DESCRIPTION in seen and REACH in seen, " ".join(seen)
         await wait_for(pilot, lambda: isinstance(app.screen, ThanksScreen))

@@ -112,6 +112,23 @@ def burst(app: KioskApp, *keys: str) -> None:
         app.post_message(event)
 
 
+async def click(pilot: Pilot[None], target: str | Widget) -> None:
+    """A tap on ``target`` once it is laid out where the tap lands. Pilot aims at the
+    widget's region as it is now: on a loaded machine a screen just shown may not be laid
+    out yet, and the tap would land on whatever is at (0, 0), a corner tap."""
+    app = pilot.app
+
+    def widget() -> Widget:
+        return app.screen.query_one(target) if isinstance(target, str) else target
+
+    def placed() -> bool:
+        region = widget().region
+        return bool(region) and app.get_widget_at(region.x, region.y)[0] is widget()
+
+    await wait_for(pilot, placed)
+    assert await pilot.click(widget()), f"the tap on {target!r} landed elsewhere"
+
+
 def middle(widget: Widget) -> tuple[int, int]:
     region = widget.region
     return region.x + region.width // 2, region.y + region.height // 2
