@@ -192,15 +192,18 @@ def _token_hash(token: str) -> str:
 
 def start_session(storage: CollectorStorage, account: Account) -> str:
     """A new session for ``account``: the random token the cookie carries (only its hash is
-    stored). Expired sessions are swept here, the one moment sessions are written."""
+    stored). Expired sessions are swept here, the one moment sessions are written.
+
+    An account removed between its password check and this moment gets no session row (the
+    token then signs nobody in), rather than a foreign-key error on PostgreSQL."""
     token = secrets.token_urlsafe(32)
     now = _now()
     with storage.db.transaction() as tx:
         tx.execute("DELETE FROM web_sessions WHERE expires_at <= %s", (_iso(now),))
         tx.execute(
             "INSERT INTO web_sessions (token_hash, account, created_at, expires_at) "
-            "VALUES (%s, %s, %s, %s)",
-            (_token_hash(token), account.name, _iso(now), _iso(now + SESSION_LIFETIME)),
+            "SELECT %s, name, %s, %s FROM web_accounts WHERE name = %s",
+            (_token_hash(token), _iso(now), _iso(now + SESSION_LIFETIME), account.name),
         )
     return token
 

@@ -198,3 +198,19 @@ def test_removing_an_account_ends_its_sessions(app) -> None:  # type: ignore[no-
     assert client.get("/").headers["location"] == "/ideas"
     assert remove_account(app.state.storage, VIEWER[0])
     assert client.get("/").headers["location"].startswith("/signin")
+
+
+def test_an_account_removed_while_it_signs_in_gets_no_session(app) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.collector.accounts import (
+        check_sign_in,
+        remove_account,
+        session_account,
+        start_session,
+    )
+
+    storage = app.state.storage
+    account = check_sign_in(storage, *VIEWER).account  # the password was right ...
+    assert remove_account(storage, VIEWER[0])  # ... and the account goes right then
+    token = start_session(storage, account)  # no foreign-key error on either database
+    assert session_account(storage, token) is None
+    assert storage.db.query("SELECT count(*) FROM web_sessions")[0][0] == 0
