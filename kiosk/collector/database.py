@@ -93,6 +93,15 @@ class Database(ABC):
             return f"({column}::jsonb{inner} ->> '{path[-1]}')"
         return f"json_extract({column}, '$.{'.'.join(path)}')"
 
+    def lower(self, expr: str) -> str:
+        """SQL for ``expr`` in lower case for every letter, as Python's ``str.lower`` has it:
+        "Æblehaven" is found by "æble". SQLite's lower() and PostgreSQL's under the C locale
+        know only A-Z, so SQLite calls Python (:func:`_unicode_lower`) and PostgreSQL ICU's
+        root collation (in every Debian, Ubuntu and official Docker build)."""
+        if self.dialect == "postgresql":
+            return f'lower(({expr}) COLLATE "und-x-icu")'
+        return f"unicode_lower({expr})"
+
     def schema_version(self) -> int:
         """The newest migration applied (0: a new or pre-versioning database); writes nothing."""
         if not self.query(self._versions_table_sql):
@@ -153,6 +162,10 @@ class _SQLiteTx(Transaction):
         return cursor.fetchall() if cursor.description else []
 
 
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
@@ -203,6 +216,7 @@ class SQLiteDatabase(Database):
                 )
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=FULL")
+            conn.create_function("unicode_lower", 1, _unicode_lower, deterministic=True)
             self._local.conn = conn
             with self._lock:
                 self._connections.append(conn)

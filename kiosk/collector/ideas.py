@@ -206,13 +206,11 @@ def list_ideas(
         where.append("r.survey_id = %s")
         args.append(survey_id)
     if search and search.strip():
-        pattern = _like(search.strip())
-        # SQLite's LIKE ignores the case of A-Z; PostgreSQL's ILIKE ignores it for every letter
-        like = "ILIKE" if db.dialect == "postgresql" else "LIKE"
+        pattern = _like(search.strip().lower())
         where.append(
             "("
             + " OR ".join(
-                f"{_field(db, *path)} {like} %s ESCAPE '\\'"
+                f"{db.lower(_field(db, *path))} LIKE %s ESCAPE '\\'"
                 for path in (("idea", "title"), ("idea", "description"), ("ref",))
             )
             + ")"

@@ -160,6 +160,8 @@ def figures(backend: str, tmp_path: Path, visits: dict[str, list[dict[str, Any]]
         out["ideas listed"] = len(listing.xpath('//table[@class="ideas"]/tbody/tr'))
         found = tree_of(viewer.get(url + "/ideas", params={"q": "CYKEL"}, timeout=10))
         out["ideas found"] = len(found.xpath('//table[@class="ideas"]/tbody/tr'))
+        danish = tree_of(viewer.get(url + "/ideas", params={"q": "BÆNKE VED SØEN"}, timeout=10))
+        out["ideas found æøå"] = len(danish.xpath('//table[@class="ideas"]/tbody/tr'))
         sent_on = tree_of(viewer.get(url + "/ideas", params={"status": "sendt_videre"}, timeout=10))
         out["ideas sent on"] = len(sent_on.xpath('//table[@class="ideas"]/tbody/tr'))
         history = tree_of(viewer.get(f"{url}/ideas/{ideas['GM-AAAA']}", timeout=10))
@@ -193,6 +195,7 @@ def test_every_page_shows_the_same_figures_on_sqlite_and_postgresql(tmp_path: Pa
     assert on_sqlite["results tilknytning"] == Counter(ANSWERS)
     assert on_sqlite["ideas listed"] == 3
     assert on_sqlite["ideas found"] == 1  # "CYKEL" finds "Cykelsti" on either database
+    assert on_sqlite["ideas found æøå"] == 1  # and "BÆNKE VED SØEN" "Flere bænke ved søen"
     assert on_sqlite["ideas sent on"] == 1
     assert on_sqlite["history rows"] == 3  # status, answer, on the board
     assert on_sqlite["board ideas"] == ["GM-AAAA"]  # the hidden one never shows
