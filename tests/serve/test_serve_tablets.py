@@ -164,7 +164,8 @@ def test_a_browser_closed_mid_visit_leaves_a_partial_record_and_no_process(
     (session,) = session_pids(server)
     browser.close()  # the tablet is gone mid-visit
     wait_for(lambda: not session_pids(server), 20, "the session process to end")
-    assert not Path(f"/proc/{session}").exists()
+    # an exited process has no command line but stays in /proc until ``kiosk serve`` reaps it
+    wait_for(lambda: not Path(f"/proc/{session}").exists(), 20, "the session to be reaped")
     (record,) = wait_for(lambda: stored_records(server.data_dir), 10, "the partial record")
     assert record["kiosk_id"] == "stand-3"
     assert record["completed"] is False
