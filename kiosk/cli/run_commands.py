@@ -82,6 +82,16 @@ def _data_dir_given(ctx: click.Context) -> bool:
     return source is not None and source.name != "DEFAULT"
 
 
+def _not_a_folder(path: Path) -> Path | None:
+    """The part of ``path`` that exists but is not a folder (the data directory can then
+    never be made), or None: a folder not there yet, e.g. on a stick not yet plugged in,
+    is fine."""
+    for part in (path, *path.parents):
+        if part.exists():
+            return None if part.is_dir() else part
+    return None
+
+
 def seconds_option(name: str, text: str) -> Any:
     """An option of a number of seconds above 0 (``kiosk run`` and ``kiosk init`` share them)."""
     return click.option(name, type=click.FloatRange(min=0, min_open=True), metavar="S", help=text)
@@ -303,10 +313,16 @@ def init(
         kiosk_id = click.prompt("Kiosk id", default=new_kiosk_id(), value_proc=_checked_kiosk_id)
     if not surveys:
         surveys = (click.prompt("Survey file", default=str(DEFAULT_SURVEY)),)
+    with launching():  # a config naming a missing or broken survey would not start the kiosk
+        load_surveys([Path(s).expanduser() for s in surveys])
     base = output.expanduser().resolve().parent
     if data is None:
         data = click.prompt("Data directory (relative to the config file)", default=DEFAULT_DATA)
         data = str(base / Path(data).expanduser())
+    blocked = _not_a_folder(Path(data).expanduser())
+    if blocked is not None:
+        fail(f"--data {data}: {blocked} is a file, not a folder: the kiosk could not keep its "
+             "data there; not written", EXIT_PROBLEM)  # fmt: skip
     if lang is None:
         from kiosk.i18n import available_languages
 

@@ -56,6 +56,27 @@ def test_a_config_that_would_not_load_is_never_left_behind(tmp_path: Path) -> No
     assert list(tmp_path.glob(".kiosk.toml*")) == []  # no temporary file either
 
 
+def test_a_survey_that_would_not_start_the_kiosk_is_not_written_into_a_config(
+    tmp_path: Path,
+) -> None:
+    """The same loader as kiosk run: a missing or broken survey file is named, nothing is
+    written, and neither is a data directory under a file (it could never be made)."""
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("id: broken\n", encoding="utf-8")
+    for survey in (tmp_path / "missing.yaml", broken):
+        out = tmp_path / "kiosk.toml"
+        args = ["init", "-o", str(out), "--kiosk-id", "k1", "--survey-file", str(survey)]
+        args += ["--data", str(tmp_path / "data"), "--lang", "da", "--no-touch", "--no-pin"]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1, result.output
+        assert f"Error: {survey}:1:" in result.output and not out.exists()
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    out, result = init(tmp_path, "--kiosk-id", "k1", "--no-pin", "--data",
+                       str(tmp_path / "a-file" / "data"))  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "a-file is a file, not a folder" in result.output and not out.exists()
+
+
 def test_a_kiosk_id_with_a_line_break_is_refused(tmp_path: Path) -> None:
     out, result = init(tmp_path, "--kiosk-id", "stand\n1", "--no-pin")
     assert result.exit_code != 0
