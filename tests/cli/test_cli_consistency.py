@@ -3,6 +3,7 @@ written so that they always load (issue 11)."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -138,6 +139,30 @@ def test_simulate_refuses_without_its_own_data_directory(tmp_path: Path) -> None
         cli, ["simulate", "--data", str(event), "--visitors", "1"], env={"KIOSK_DATA": str(event)}
     )
     assert same.exit_code == 1 and not event.exists()
+    # the same folder by another spelling of its path
+    relative = CliRunner().invoke(
+        cli, ["simulate", "--data", os.path.relpath(event), "--visitors", "1"],
+        env={"KIOSK_DATA": str(event)},
+    )  # fmt: skip
+    assert relative.exit_code == 1 and not event.exists()
+
+
+def test_simulate_refuses_a_folder_holding_an_events_records(tmp_path: Path) -> None:
+    from helpers.collector import fill
+
+    event = tmp_path / "usb-kiosk-1"
+    fill(event, "stand-1", 2)
+    before = sorted((p.name, p.stat().st_size) for p in (event / "store").iterdir())
+    result = CliRunner().invoke(cli, ["simulate", "--data", str(event), "--visitors", "1"])
+    assert result.exit_code == 1
+    assert "Error:" in result.output and "stand-1" in result.output
+    assert sorted((p.name, p.stat().st_size) for p in (event / "store").iterdir()) == before
+    rehearsal = tmp_path / "rehearsal"  # a rehearsal folder is used again without a fuss
+    for _ in range(2):
+        again = CliRunner().invoke(
+            cli, ["simulate", "--data", str(rehearsal), "--visitors", "1", "--seed", "2"]
+        )
+        assert again.exit_code == 0, again.output
 
 
 def test_simulated_records_are_recognisable_as_a_rehearsal(tmp_path: Path) -> None:
