@@ -3,6 +3,7 @@ written so that they always load (issue 11)."""
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 from pathlib import Path
@@ -175,6 +176,15 @@ def test_simulated_records_are_recognisable_as_a_rehearsal(tmp_path: Path) -> No
     with RecordStore(data) as store:
         kiosk_ids = {r["kiosk_id"] for r in store.records()}
     assert kiosk_ids == {"rehearsal-stand-x"}
+    # and in an export, as every record of it shows its kiosk id
+    out = tmp_path / "csv"
+    exported = CliRunner().invoke(
+        cli, ["export", "--data", str(data), "--format", "csv", "--out", f"{out}/"]
+    )
+    assert exported.exit_code == 0, exported.output
+    (table,) = out.glob("*.csv")
+    rows = list(csv.DictReader(table.open(encoding="utf-8")))
+    assert rows and {row["kiosk_id"] for row in rows} == {"rehearsal-stand-x"}
 
 
 def _collector_with(tmp_path: Path, records: list[dict]) -> Path:
