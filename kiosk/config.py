@@ -3,6 +3,11 @@
 One file per kiosk, written by ``kiosk init`` and read by ``kiosk run``; flags on the
 command line override it. Paths in it are relative to the file, so a USB stick with the
 config and the survey files works wherever it is mounted. See docs/kiosk.md.
+
+This is the one parser of the config for every command (run, serve, sync, sync-after-event,
+init's read-back). It is a dataclass checked by hand rather than a pydantic model on
+purpose: ``kiosk run`` draws its first frame before pydantic is imported (survey previews,
+kiosk.app.survey_preview), and importing pydantic here would put it on that path.
 """
 
 from __future__ import annotations

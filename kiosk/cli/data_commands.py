@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from kiosk.cli.errors import EXIT_FAILED, fail
 from kiosk.cli.options import data_option
 from kiosk.cli.output import OutputFile, report_written
 from kiosk.cli.report_command import filter_options
@@ -28,20 +29,14 @@ def open_store_or_exit(data_dir: Path, *, must_exist: bool = True, read_only: bo
     from kiosk.store import RecordStore, StoreError
 
     if must_exist and not (data_dir / "store").is_dir():
-        click.echo(
-            f"No kiosk data in {data_dir}: give the kiosk's data directory with --data DIR.",
-            err=True,
-        )
-        sys.exit(2)
+        fail(f"no kiosk data in {data_dir}: give its data directory with --data DIR", EXIT_FAILED)
     try:
         store = RecordStore(data_dir, read_only=read_only)
     except StoreError as exc:
-        click.echo(f"Cannot open the store in {data_dir}: {exc}", err=True)
-        sys.exit(2)
+        fail(f"cannot open the store in {data_dir}: {exc}", EXIT_FAILED)
     except OSError as exc:
         reason = f"{exc.strerror} ({exc.filename})"
-        click.echo(f"Cannot open the store in {data_dir}: {reason}", err=True)
-        sys.exit(2)
+        fail(f"cannot open the store in {data_dir}: {reason}", EXIT_FAILED)
     for problem in store.health().problems:
         click.echo(f"warning: {problem}", err=True)
     return store
@@ -216,8 +211,7 @@ def export(
             try:  # a file name from a safe slug of the id: never a path from a record
                 target = output_file(folder, str(sid), taken)
             except ValueError as exc:
-                click.echo(f"Not writing survey {sid}: {exc}", err=True)
-                sys.exit(2)
+                fail(f"not writing survey {sid}: {exc}", EXIT_FAILED)
         with OutputFile(target, bom=dialect == "excel") as stream:
             delimiter = ";" if dialect == "excel" else ","
             count = export_csv(rows, stream, orders.get(sid, ()), contacts, delimiter)
@@ -375,8 +369,7 @@ def _export_xlsx(
     )
 
     if out is None or out.is_dir():
-        click.echo("An Excel workbook needs a file name: --out results.xlsx", err=True)
-        sys.exit(2)
+        fail("an Excel workbook needs a file name: --out results.xlsx", EXIT_FAILED)
     definitions = load_definitions_or_warn(survey_files, [data_dir])
     collected = read_data_dirs([data_dir], include_contact)
     write_xlsx_or_exit(out, collected, definitions, [str(data_dir)], survey_id, filter_args, lang)

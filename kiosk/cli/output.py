@@ -128,11 +128,7 @@ class OutputFile:
             if self.path is not None and self.path.exists()
             else "nothing was written"
         )
-        click.echo(
-            f"Cannot write {self.path}: {reason}; {kept}: {advice} another --out.",
-            err=True,
-        )
-        sys.exit(code)
+        fail(f"cannot write {self.path}: {reason}; {kept}: {advice} another --out", code)
 
 
 def report_written(count: int, out: Path | None) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
+from kiosk.cli.errors import EXIT_FAILED, EXIT_PROBLEM, fail
 from kiosk.cli.options import data_option
 
 
@@ -34,27 +34,20 @@ def repair(data_dir: Path, accept_loss: bool) -> None:
     from kiosk.store import RecordStore, RepairRefusedError, StoreError
 
     if not (data_dir / "store").is_dir():
-        click.echo(
-            f"No kiosk data in {data_dir}: give the kiosk's data directory with --data DIR.",
-            err=True,
-        )
-        sys.exit(2)
+        fail(f"no kiosk data in {data_dir}: give its data directory with --data DIR", EXIT_FAILED)
     try:
         store = RecordStore(data_dir)
     except StoreError as exc:
-        click.echo(f"Cannot open the store in {data_dir}: {exc}", err=True)
-        sys.exit(2)
+        fail(f"cannot open the store in {data_dir}: {exc}", EXIT_FAILED)
     with store:
         for problem in store.health().problems:
             click.echo(f"found: {problem}", err=True)
         try:
             result = store.repair(accept_loss=accept_loss)
         except RepairRefusedError as exc:
-            click.echo(f"Not repaired: {exc}", err=True)
-            sys.exit(1)
+            fail(f"not repaired: {exc}", EXIT_PROBLEM)
         except StoreError as exc:
-            click.echo(f"Cannot repair the store in {data_dir}: {exc}", err=True)
-            sys.exit(2)
+            fail(f"cannot repair the store in {data_dir}: {exc}", EXIT_FAILED)
     if result.backup is None:
         click.echo(f"Nothing to repair in {data_dir}: {result.records} records, all readable.")
         return

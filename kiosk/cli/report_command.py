@@ -6,7 +6,6 @@ survey files), and reading records from one or more kiosk data directories.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +14,7 @@ from typing import Any
 
 import click
 
+from kiosk.cli.errors import EXIT_FAILED, fail
 from kiosk.paths import SURVEYS_DIR
 
 LANGUAGES = ("da", "en")
@@ -80,8 +80,7 @@ def make_filters(
     from kiosk.results import Filters
 
     if date_from and date_to and date_from > date_to:
-        click.echo("--from is after --to: give the earlier day first.", err=True)
-        sys.exit(2)
+        fail("--from is after --to: give the earlier day first", EXIT_FAILED)
     return Filters(
         kiosks=frozenset(kiosks),
         date_from=date_from.date() if date_from else None,
@@ -148,8 +147,7 @@ def read_collector_or_exit(db: str) -> Any:
     try:
         data = read_collector_db(db)
     except NotACollectorDatabase as exc:
-        click.echo(f"Cannot read {exc}", err=True)
-        sys.exit(2)
+        fail(f"cannot read the collector's database: {exc}", EXIT_FAILED)
     for problem in data.problems:
         click.echo(f"warning: {problem}", err=True)
     return data
@@ -160,12 +158,11 @@ def source_or_exit(
 ) -> tuple[Collected, Any, list[str]]:
     """Records, definitions and the source names from ``--data DIR...`` or ``--db FILE``."""
     if bool(data_dirs) == (db is not None):
-        click.echo(
-            "Give the kiosks' data directories (--data DIR, repeatable) or the collector's "
-            "database (--db collector.db), one of the two.",
-            err=True,
+        fail(
+            "give the kiosks' data directories (--data DIR, repeatable) or the collector's "
+            "database (--db collector.db), one of the two",
+            EXIT_FAILED,
         )
-        sys.exit(2)
     if db is not None:
         data = read_collector_or_exit(db)
         definitions = load_definitions_or_warn(survey_files, kept=data.definitions)
@@ -191,8 +188,7 @@ def write_xlsx_or_exit(
     from kiosk.results.workbook import write_workbook
 
     if out is None or out.is_dir():
-        click.echo("An Excel workbook needs a file name: --out results.xlsx", err=True)
-        sys.exit(2)
+        fail("an Excel workbook needs a file name: --out results.xlsx", EXIT_FAILED)
     filters = make_filters(*filter_args)
     t = Translator(lang)
     yes_no = (t("question.yes"), t("question.no"))
@@ -209,8 +205,7 @@ def write_xlsx_or_exit(
             sources=sources,
         )
     except OSError as exc:
-        click.echo(f"Cannot write {out}: {exc.strerror}", err=True)
-        sys.exit(2)
+        fail(f"cannot write {out}: {exc.strerror}", EXIT_FAILED)
     visits = sum(s.visitors for s in results.surveys)
     ideas = sum(s.ideas for s in results.surveys)
     click.echo(f"Exported {visits} visits and {ideas} idea cards to {out}", err=True)
@@ -309,8 +304,7 @@ def report(
     try:
         write_report(out, results, t, sources=sources)
     except OSError as exc:
-        click.echo(f"Cannot write {out}: {exc.strerror}", err=True)
-        sys.exit(2)
+        fail(f"cannot write {out}: {exc.strerror}", EXIT_FAILED)
     visits = sum(s.visitors for s in results.surveys)
     ideas = sum(s.ideas for s in results.surveys)
     click.echo(f"Wrote {out}: {visits} visits and {ideas} idea cards counted", err=True)

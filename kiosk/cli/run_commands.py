@@ -77,9 +77,33 @@ def rehearsal_kiosk_id(given: str | None) -> str:
     return given if given.startswith(REHEARSAL_PREFIX) else REHEARSAL_PREFIX + given
 
 
+def _event_kiosks(data_dir: Path) -> list[str]:
+    """The kiosk ids of records in ``data_dir`` that are not a rehearsal's (read-only)."""
+    from kiosk.store import RecordStore, StoreError
+
+    if not (data_dir / "store").is_dir():
+        return []
+    try:
+        with RecordStore(data_dir, read_only=True) as store:
+            kiosk_ids = {str(r.get("kiosk_id")) for r in store.records()}
+    except StoreError:
+        return []  # opening it to save says what is wrong
+    return sorted(k for k in kiosk_ids if not k.startswith(REHEARSAL_PREFIX))
+
+
 def _data_dir_given(ctx: click.Context) -> bool:
     source = ctx.get_parameter_source("data_dir")
     return source is not None and source.name != "DEFAULT"
+
+
+def _not_a_folder(path: Path) -> Path | None:
+    """The part of ``path`` that exists but is not a folder (the data directory can then
+    never be made), or None: a folder not there yet, e.g. on a stick not yet plugged in,
+    is fine."""
+    for part in (path, *path.parents):
+        if part.exists():
+            return None if part.is_dir() else part
+    return None
 
 
 def seconds_option(name: str, text: str) -> Any:
@@ -303,10 +327,16 @@ def init(
         kiosk_id = click.prompt("Kiosk id", default=new_kiosk_id(), value_proc=_checked_kiosk_id)
     if not surveys:
         surveys = (click.prompt("Survey file", default=str(DEFAULT_SURVEY)),)
+    with launching():  # a config naming a missing or broken survey would not start the kiosk
+        load_surveys([Path(s).expanduser() for s in surveys])
     base = output.expanduser().resolve().parent
     if data is None:
         data = click.prompt("Data directory (relative to the config file)", default=DEFAULT_DATA)
         data = str(base / Path(data).expanduser())
+    blocked = _not_a_folder(Path(data).expanduser())
+    if blocked is not None:
+        fail(f"--data {data}: {blocked} is a file, not a folder: the kiosk could not keep its "
+             "data there; not written", EXIT_PROBLEM)  # fmt: skip
     if lang is None:
         from kiosk.i18n import available_languages
 
@@ -417,13 +447,17 @@ def simulate(
 
     from kiosk.app.simulate import Simulation
 
-    if not _data_dir_given(ctx) or data_dir == resolve_data_dir(None):
+    if not _data_dir_given(ctx) or data_dir.resolve() == resolve_data_dir(None).resolve():
         click.echo(
             "Error: kiosk simulate saves rehearsal records: give --data DIR, a folder of its "
             "own (never the event's data directory, which $KIOSK_DATA or the default names).",
             err=True,
         )
         sys.exit(1)
+    kiosks = _event_kiosks(data_dir)
+    if kiosks:
+        fail(f"--data {data_dir} holds the records of kiosk {', '.join(kiosks)}: an event's data "
+             "directory; kiosk simulate needs a folder of its own", EXIT_PROBLEM)  # fmt: skip
     config = KioskConfig(kiosk_id=_checked_kiosk_id(rehearsal_kiosk_id(kiosk_id)))
     directory = resolve_data_dir(data_dir)
 

@@ -165,6 +165,13 @@ def last_seen_per_kiosk(storage: CollectorStorage) -> dict[str, str]:
     return {kiosk_id: last for kiosk_id, last in rows if last}
 
 
+def data_directories_per_kiosk(storage: CollectorStorage) -> dict[str, int]:
+    """Per kiosk id: how many data directories (store ids) have sent under it. Above one,
+    two kiosks share the id, and ``kiosk sync --verify`` cannot match either of them."""
+    rows = storage.db.query("SELECT kiosk_id, count(*) FROM kiosk_stores GROUP BY kiosk_id")
+    return {kiosk_id: int(count) for kiosk_id, count in rows}
+
+
 def records_per_survey(storage: CollectorStorage) -> dict[str, int]:
     """Records held per survey id (the results pages' list of surveys)."""
     rows = storage.db.query(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from kiosk.collector.kiosk_status import (
     KioskRecords,
     KioskStatus,
+    data_directories_per_kiosk,
     last_seen_per_kiosk,
     latest_statuses,
     records_per_kiosk,
@@ -52,15 +53,23 @@ class KioskRow:
     app_version: str | None = None
     #: The kiosk's clock minus the collector's when the status arrived, in seconds.
     clock_skew_s: float | None = None
+    #: Data directories (store ids) that sent under this kiosk id; 0 for older kiosks.
+    data_directories: int = 0
 
     @property
     def has_status(self) -> bool:
         return self.app_version is not None
 
     @property
+    def shared_id(self) -> bool:
+        """Two kiosks (data directories) send under this one id: a copied config, say."""
+        return self.data_directories > 1
+
+    @property
     def troubled(self) -> bool:
-        """Whether the row needs an organiser's eye (quiet, a store problem, little disk)."""
-        return self.quiet or self.store_ok is False or self.disk_low
+        """Whether the row needs an organiser's eye (quiet, a store problem, little disk,
+        a kiosk id two kiosks share)."""
+        return self.quiet or self.store_ok is False or self.disk_low or self.shared_id
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,10 @@ class Overview:
     @property
     def quiet(self) -> list[KioskRow]:
         return [row for row in self.kiosks if row.quiet]
+
+    @property
+    def shared(self) -> list[KioskRow]:
+        return [row for row in self.kiosks if row.shared_id]
 
 
 def day_window(day: date) -> tuple[str, str]:
@@ -100,12 +113,15 @@ def build_overview(
     *,
     quiet_after: timedelta = DEFAULT_QUIET_AFTER,
     low_disk_bytes: int = DEFAULT_LOW_DISK_BYTES,
+    data_directories: Mapping[str, int] | None = None,
 ) -> Overview:
     """The overview at ``now`` (aware) from the collector's figures; kiosks sorted by id.
 
     A kiosk is heard from when a status or a submission of it arrives; ``records`` are
     counted in the window of :func:`day_window` for today by the caller.
+    ``data_directories`` counts the store ids seen under each kiosk id.
     """
+    data_directories = data_directories or {}
     local_now = now.astimezone(COPENHAGEN)
     rows = []
     for kiosk_id in sorted(set(statuses) | set(records) | set(last_seen)):
@@ -123,6 +139,7 @@ def build_overview(
             quiet=last_heard is None or now - last_heard > quiet_after,
             records_today=held.in_window if held else 0,
             records_total=held.total if held else 0,
+            data_directories=data_directories.get(kiosk_id, 0),
         )
         if status is not None:
             row = _with_status(row, status, low_disk_bytes)
@@ -156,6 +173,7 @@ def _with_status(row: KioskRow, status: KioskStatus, low_disk_bytes: int) -> Kio
         disk_low=status.disk_free_bytes is not None and status.disk_free_bytes < low_disk_bytes,
         app_version=status.app_version,
         clock_skew_s=(clock - received).total_seconds() if clock and received else None,
+        data_directories=row.data_directories,
     )
 
 
@@ -176,4 +194,5 @@ def load_overview(
         now,
         quiet_after=quiet_after,
         low_disk_bytes=low_disk_bytes,
+        data_directories=data_directories_per_kiosk(storage),
     )

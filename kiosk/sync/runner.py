@@ -28,6 +28,7 @@ from kiosk.sync.client import (
 )
 from kiosk.sync.protocol import REJECTED_STATUSES, STORED_STATUSES, RecordResult, ids_digest
 from kiosk.sync.summary import Rejection, SyncSummary, VerifyResult
+from kiosk.sync.synced_to import read_synced_to, write_synced_to
 
 log = logging.getLogger("kiosk.sync")
 
@@ -50,14 +51,19 @@ def sync_store(
 
     With ``resend``, records already marked synced are sent again first: for a data
     directory synced to another collector before (the collector keeps each record once).
+    That happens by itself when the last completed run went to another address
+    (:mod:`kiosk.sync.synced_to`): synced state belongs to one collector.
     """
     summary = SyncSummary()
     skipped: set[str] = set()
     size = max(1, batch_size)
     done = 0
     store_id = store.store_id
+    before = read_synced_to(store.data_dir)
+    if before is not None and before != client.endpoint:
+        summary.moved_from = before
     try:
-        if resend:
+        if resend or summary.moved_from:
             _resend(store, client, summary, size, store_id)
         total = store.pending_count()
         while max_batches is None or summary.batches < max_batches:
@@ -105,6 +111,11 @@ def sync_store(
     except StoreError as exc:
         if summary.error is None:
             _stop(summary, "store", exc)
+    if summary.error is None:
+        try:  # records marked synced are now at this collector
+            write_synced_to(store.data_dir, client.endpoint)
+        except OSError as exc:
+            log.warning("cannot note the collector's address in %s: %s", store.data_dir, exc)
     if summary.skipped and summary.error is None:
         summary.error = (
             f"{len(summary.skipped)} record(s) are each larger than the collector's body limit; "

@@ -39,6 +39,9 @@ class SyncSummary:
     warnings: list[str] = field(default_factory=list)
     #: Records sent again with ``--resend`` although marked synced (to another collector).
     resent: int = 0
+    #: The collector the records were marked synced with, when it is not this one: they
+    #: were all sent again (``resent``) to this one.
+    moved_from: str | None = None
     #: Survey definitions the collector stored new in this run.
     definitions_sent: int = 0
     #: Definitions not sent and why (an older collector, none kept, refused); never an error.

@@ -32,7 +32,13 @@ def print_summary(
     out.print(f"  already there:     {summary.already_there}")
     out.print(f"  rejected:          {len(summary.rejected)}")
     out.print(f"  remaining:         {summary.remaining}")
-    if summary.resent:
+    if summary.moved_from:
+        out.print(
+            f"  sent again:        {summary.resent} (synced before to another collector, "
+            f"{summary.moved_from})",
+            markup=False,
+        )
+    elif summary.resent:
         out.print(f"  sent again:        {summary.resent} (--resend)")
     if summary.definitions_sent:
         out.print(f"  survey definitions sent: {summary.definitions_sent}")
@@ -121,6 +127,7 @@ def write_summary_json(
         ],
         "remaining": summary.remaining,
         "resent": summary.resent,
+        "moved_from": summary.moved_from,
         "definitions_sent": summary.definitions_sent,
         "definition_notes": summary.definition_notes,
         "warnings": summary.warnings,

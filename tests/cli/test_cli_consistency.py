@@ -3,6 +3,8 @@ written so that they always load (issue 11)."""
 
 from __future__ import annotations
 
+import csv
+import os
 import re
 from pathlib import Path
 
@@ -54,6 +56,27 @@ def test_a_config_that_would_not_load_is_never_left_behind(tmp_path: Path) -> No
     assert "not written" in result.output and "unencrypted" in result.output
     assert not out.exists()
     assert list(tmp_path.glob(".kiosk.toml*")) == []  # no temporary file either
+
+
+def test_a_survey_that_would_not_start_the_kiosk_is_not_written_into_a_config(
+    tmp_path: Path,
+) -> None:
+    """The same loader as kiosk run: a missing or broken survey file is named, nothing is
+    written, and neither is a data directory under a file (it could never be made)."""
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("id: broken\n", encoding="utf-8")
+    for survey in (tmp_path / "missing.yaml", broken):
+        out = tmp_path / "kiosk.toml"
+        args = ["init", "-o", str(out), "--kiosk-id", "k1", "--survey-file", str(survey)]
+        args += ["--data", str(tmp_path / "data"), "--lang", "da", "--no-touch", "--no-pin"]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1, result.output
+        assert f"Error: {survey}:1:" in result.output and not out.exists()
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    out, result = init(tmp_path, "--kiosk-id", "k1", "--no-pin", "--data",
+                       str(tmp_path / "a-file" / "data"))  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "a-file is a file, not a folder" in result.output and not out.exists()
 
 
 def test_a_kiosk_id_with_a_line_break_is_refused(tmp_path: Path) -> None:
@@ -117,6 +140,30 @@ def test_simulate_refuses_without_its_own_data_directory(tmp_path: Path) -> None
         cli, ["simulate", "--data", str(event), "--visitors", "1"], env={"KIOSK_DATA": str(event)}
     )
     assert same.exit_code == 1 and not event.exists()
+    # the same folder by another spelling of its path
+    relative = CliRunner().invoke(
+        cli, ["simulate", "--data", os.path.relpath(event), "--visitors", "1"],
+        env={"KIOSK_DATA": str(event)},
+    )  # fmt: skip
+    assert relative.exit_code == 1 and not event.exists()
+
+
+def test_simulate_refuses_a_folder_holding_an_events_records(tmp_path: Path) -> None:
+    from helpers.collector import fill
+
+    event = tmp_path / "usb-kiosk-1"
+    fill(event, "stand-1", 2)
+    before = sorted((p.name, p.stat().st_size) for p in (event / "store").iterdir())
+    result = CliRunner().invoke(cli, ["simulate", "--data", str(event), "--visitors", "1"])
+    assert result.exit_code == 1
+    assert "Error:" in result.output and "stand-1" in result.output
+    assert sorted((p.name, p.stat().st_size) for p in (event / "store").iterdir()) == before
+    rehearsal = tmp_path / "rehearsal"  # a rehearsal folder is used again without a fuss
+    for _ in range(2):
+        again = CliRunner().invoke(
+            cli, ["simulate", "--data", str(rehearsal), "--visitors", "1", "--seed", "2"]
+        )
+        assert again.exit_code == 0, again.output
 
 
 def test_simulated_records_are_recognisable_as_a_rehearsal(tmp_path: Path) -> None:
@@ -129,6 +176,15 @@ def test_simulated_records_are_recognisable_as_a_rehearsal(tmp_path: Path) -> No
     with RecordStore(data) as store:
         kiosk_ids = {r["kiosk_id"] for r in store.records()}
     assert kiosk_ids == {"rehearsal-stand-x"}
+    # and in an export, as every record of it shows its kiosk id
+    out = tmp_path / "csv"
+    exported = CliRunner().invoke(
+        cli, ["export", "--data", str(data), "--format", "csv", "--out", f"{out}/"]
+    )
+    assert exported.exit_code == 0, exported.output
+    (table,) = out.glob("*.csv")
+    rows = list(csv.DictReader(table.open(encoding="utf-8")))
+    assert rows and {row["kiosk_id"] for row in rows} == {"rehearsal-stand-x"}
 
 
 def _collector_with(tmp_path: Path, records: list[dict]) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import click
 import pytest
@@ -93,5 +94,46 @@ def test_bad_arguments_get_an_error_line_never_a_traceback(command: str) -> None
             f"{shown} raised {result.exception!r}"
         )
         assert result.exit_code != 0, shown
+        assert "Error:" in result.output, f"{shown}: {result.output}"
+        assert "Traceback" not in result.output, shown
+
+
+#: Options that name a file or folder without a click.Path type (a URL is possible, say).
+PATH_OPTIONS = {"data_dir", "db", "config_path", "token_file", "out", "output", "summary_json"}
+
+
+def _path_options(command: click.Command) -> list[str]:
+    return [
+        param.opts[-1]
+        for param in command.params
+        if isinstance(param, click.Option)
+        and not param.is_flag
+        and not param.hidden
+        and (isinstance(param.type, click.Path) or param.name in PATH_OPTIONS)
+    ]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_path_that_cannot_be_a_path_gets_an_error_line(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every file or folder option given a path under a regular file (it can neither exist
+    nor be made): the command ends with an ``Error:`` line, not a traceback, nor a message
+    of its own without the word, nor success. Prompts are answered with their defaults."""
+    (tmp_path / "a-file").write_text("not a folder\n", encoding="utf-8")
+    blocked = str(tmp_path / "a-file" / "x")
+    env = {"KIOSK_DATA": blocked, "KIOSK_TOKEN": "", "KIOSK_COLLECTOR_DB": ""}
+    for n, option in enumerate(_path_options(_command(command))):
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        monkeypatch.chdir(folder)  # kiosk init writes its kiosk.toml here
+        result = CliRunner().invoke(
+            cli, [*command.split(), option, blocked], prog_name="kiosk", env=env, input="\n" * 20
+        )
+        shown = f"kiosk {command} {option} {blocked}"
+        assert result.exception is None or isinstance(result.exception, SystemExit), (
+            f"{shown} raised {result.exception!r}"
+        )
+        assert result.exit_code != 0, f"{shown}: {result.output}"
         assert "Error:" in result.output, f"{shown}: {result.output}"
         assert "Traceback" not in result.output, shown

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -116,3 +118,16 @@ def test_kiosk_id_is_made_once_and_kept(tmp_path: Path) -> None:
     assert first.startswith("kiosk-") and len(first) == 12
     assert stable_kiosk_id(tmp_path / "data") == first
     assert stable_kiosk_id(tmp_path / "other") != first
+
+
+def test_reading_a_config_does_not_import_pydantic(tmp_path: Path) -> None:
+    """The kiosk's cold start reads its config before its first frame, without pydantic."""
+    config = tmp_path / "kiosk.toml"
+    config.write_text('kiosk_id = "k1"\n', encoding="utf-8")
+    code = (
+        "import sys; from kiosk.config import load_config; "
+        f"load_config({str(config)!r}); print('pydantic' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

@@ -96,7 +96,7 @@ def test_csv_of_several_surveys_to_stdout_asks_for_a_choice(data_dir, make_recor
 def test_export_of_a_directory_without_data_says_so(tmp_path):
     code, _, err = run("export", "--data", str(tmp_path / "nothing"))
     assert code == 2
-    assert "No kiosk data" in err and "Traceback" not in err
+    assert "Error: no kiosk data" in err and "Traceback" not in err
 
 
 def test_csv_keeps_danish_letters_and_emoji():

@@ -152,7 +152,7 @@ def test_a_missing_survey_version_is_named_and_the_report_still_made(tmp_path: P
 def test_bad_input_gets_one_line_not_a_traceback(tmp_path: Path) -> None:
     runner = CliRunner()
     missing = runner.invoke(cli, ["report", "--data", str(tmp_path / "nope"), "-o", "x.html"])
-    assert missing.exit_code == 2 and "No kiosk data in" in missing.stderr
+    assert missing.exit_code == 2 and "Error: no kiosk data in" in missing.stderr
     assert "Traceback" not in missing.output
     dates = runner.invoke(
         cli,

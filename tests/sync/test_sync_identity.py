@@ -17,6 +17,7 @@ import pytest
 from helpers.collector import TOKEN, CollectorProcess, assert_invariants, fast_client, fill
 from kiosk.store import RecordStore, read_store_id
 from kiosk.sync.runner import sync_store
+from kiosk.sync.synced_to import read_synced_to
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -78,10 +79,48 @@ def test_a_kiosk_without_a_store_id_still_syncs(
 def test_a_data_directory_moved_to_a_new_collector_is_not_told_all_is_there(
     tmp_path: Path, shared_collector: CollectorProcess, token_file: Path
 ) -> None:
+    """Synced state belongs to a collector: pointed at another one, a plain kiosk sync sends
+    everything again (its last collector's address is kept beside the store), so "Everything
+    is at the collector" is true when it is said."""
     data = tmp_path / "kiosk"
     fill(data, "moved", 12)
     with RecordStore(data) as store, fast_client(shared_collector.url) as client:
         assert sync_store(store, client).synced == 12  # the rehearsal collector
+    assert read_synced_to(data) == shared_collector.url
+    base = tmp_path / "real"
+    base.mkdir()
+    (base / "token").write_text(TOKEN)
+    real = CollectorProcess(base / "collector.db", base / "token").start()
+    try:
+        moved = kiosk_sync("--data", str(data), "--endpoint", real.url,
+                           "--token-file", str(token_file))  # fmt: skip
+        text = " ".join(moved.stdout.split())
+        assert moved.returncode == 0, moved.stdout + moved.stderr
+        before = shared_collector.url
+        assert f"sent again: 12 (synced before to another collector, {before})" in text
+        assert len(real.rows("moved")) == 12  # before anything says all is there
+        assert "Everything is at the collector" in text
+        assert read_synced_to(data) == real.url
+        verified = kiosk_sync("--data", str(data), "--endpoint", real.url,
+                              "--token-file", str(token_file), "--verify")  # fmt: skip
+        text = " ".join(verified.stdout.split())
+        assert verified.returncode == 0 and "sent again" not in text  # once is enough
+        assert "MATCH" in text
+        assert_invariants(real, data)
+    finally:
+        real.stop()
+
+
+def test_an_older_data_directory_moved_is_told_to_resend(
+    tmp_path: Path, shared_collector: CollectorProcess, token_file: Path
+) -> None:
+    """Synced before the collector's address was kept: --verify names the move and
+    --resend sends everything again, as often as asked (the collector keeps one copy)."""
+    data = tmp_path / "kiosk"
+    fill(data, "moved-old", 12)
+    with RecordStore(data) as store, fast_client(shared_collector.url) as client:
+        assert sync_store(store, client).synced == 12  # the rehearsal collector
+    (data / "synced-to").unlink()  # as a kiosk from before left it
     base = tmp_path / "real"
     base.mkdir()
     (base / "token").write_text(TOKEN)
@@ -103,6 +142,6 @@ def test_a_data_directory_moved_to_a_new_collector_is_not_told_all_is_there(
         again = kiosk_sync("--data", str(data), "--endpoint", real.url,
                            "--token-file", str(token_file), "--resend")  # fmt: skip
         assert again.returncode == 0  # resending twice is harmless: duplicates, no copies
-        assert len(real.rows("moved")) == 12
+        assert len(real.rows("moved-old")) == 12
     finally:
         real.stop()

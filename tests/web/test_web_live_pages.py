@@ -149,6 +149,36 @@ def test_a_quiet_kiosk_is_warned_about_and_the_fragment_refreshes(
     storage.close()
 
 
+def test_two_data_directories_under_one_kiosk_id_are_named_on_the_overview(
+    tmp_path: Path, collector_db: Path | str
+) -> None:
+    """Issue 11: the clash kiosk sync warns about is on the overview too, naming the id."""
+    from kiosk.sync.protocol import SUBMISSIONS_PATH
+
+    app, storage = make_app(collector_db)
+    kiosk = client_for(app)
+    started = datetime.now(UTC) - timedelta(minutes=5)
+    for kiosk_id, store_id in (("twice", "a" * 32), ("twice", "b" * 32), ("once", "c" * 32)):
+        for _ in range(2):  # a store sending again is still one data directory
+            reply = kiosk.post(
+                SUBMISSIONS_PATH,
+                json={"kiosk_id": kiosk_id, "store_id": store_id,
+                      "records": [response(kiosk_id, started)]},
+                headers={"Authorization": f"Bearer {TOKEN}"},
+            )  # fmt: skip
+            assert reply.status_code == 200, reply.text
+    for path in ("/overview", "/overview/live"):
+        tree = page(client_for(app, VIEWER), path)
+        (warning,) = tree.xpath('//*[@id="shared-id-warning"]')
+        names = [n.text_content() for n in warning.xpath('.//*[@class="kiosk-name"]')]
+        assert names == ["twice"]
+        assert "2" in warning.text_content()
+        assert tree.xpath('//tr[@data-kiosk="twice"]//*[@data-field="shared"]')
+        assert not tree.xpath('//tr[@data-kiosk="once"]//*[@data-field="shared"]')
+        assert "troubled" in tree.xpath('//tr[@data-kiosk="twice"]')[0].get("class")
+    storage.close()
+
+
 def test_the_static_script_is_served_with_its_licence(
     tmp_path: Path, collector_db: Path | str
 ) -> None:
