@@ -25,6 +25,7 @@ from tinydb import TinyDB
 from tinydb.table import Document
 
 from kiosk.records import REJECTED_STATUSES, now_iso
+from kiosk.sanitize import forbidden_character
 from kiosk.store.errors import RepairRefusedError, StoreError, StoreWriteError
 from kiosk.store.log_storage import ID_FILE, STORE_ID, LogStorage
 
@@ -430,9 +431,10 @@ def _doc_problem(table: str, doc: dict[str, Any]) -> str | None:
     """Why a document read from disk cannot be one of this store's, or None.
 
     Only what the store and its readers rely on is checked (a record's id is its
-    key everywhere; the texts counts and exports group, sort and print; a survey
-    version is a number): the record schema is the collector's business, and a
-    record saved by an older kiosk must still load. ``save`` refuses the same, so
+    key everywhere; the texts counts and exports group, sort and print to a terminal
+    are short and free of control characters; a survey version is a number): the
+    record schema is the collector's business, and a record saved by an older kiosk
+    must still load. ``save`` refuses the same, so
     the kiosk never writes what it would set aside when reading.
     """
     kind, _, shard = table.partition(".")
@@ -443,6 +445,8 @@ def _doc_problem(table: str, doc: dict[str, Any]) -> str | None:
         return f"a document in {table} without {'an id' if kind == RECORDS else 'a record id'}"
     if len(doc[key]) > MAX_FIELD_TEXT:
         return f"a document in {table} whose {key} is {len(doc[key])} characters long"
+    if forbidden_character(doc[key], allowed="") is not None:
+        return f"a document in {table} whose {key} holds a control character"
     if kind == RECORDS:
         name = f"record {doc['id'][:40]!r}"
         for text in _TEXT_FIELDS:
@@ -453,15 +457,19 @@ def _doc_problem(table: str, doc: dict[str, Any]) -> str | None:
                 return f"{name} whose {text} is not text"
             if len(value) > MAX_FIELD_TEXT:
                 return f"{name} whose {text} is {len(value)} characters long"
+            if forbidden_character(value, allowed="") is not None:  # it would reach a terminal
+                return f"{name} whose {text} holds a control character"
         version = doc.get("survey_version")
         if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
             return f"{name} whose survey_version is not a whole number"
         for mapping in ("answers", "idea"):
             if doc.get(mapping) is not None and not isinstance(doc[mapping], dict):
                 return f"{name} whose {mapping} is not an object"
-        long_key = next((k for k in doc.get("answers") or () if len(str(k)) > MAX_FIELD_TEXT), None)
-        if long_key is not None:
-            return f"{name} with an answer key {len(str(long_key))} characters long"
+        for answer_key in map(str, doc.get("answers") or ()):
+            if len(answer_key) > MAX_FIELD_TEXT:
+                return f"{name} with an answer key {len(answer_key)} characters long"
+            if forbidden_character(answer_key, allowed="") is not None:
+                return f"{name} with an answer key that holds a control character"
     return None
 
 

@@ -167,6 +167,11 @@ WRONG_SHAPES = {
     "survey-id-null": '[{"t":"records.00000","u":{"83":{"id":"r","survey_id":null}}}]',
     "kind-null": '[{"t":"records.00000","u":{"84":{"id":"q","kind":null}}}]',
     "id-of-100000-characters": '[{"t":"records.00000","u":{"85":{"id":"' + "i" * 100_000 + '"}}}]',
+    # escapes no kiosk writes into an id-like text: kiosk stats and export printed them raw
+    "escape-in-kiosk-id": '[{"t":"records.00000","u":{"87":{"id":"o","kiosk_id":"k\\u001b[2J"}}}]',
+    "escape-in-record-id": '[{"t":"records.00000","u":{"88":{"id":"n\\u001b]0;t\\u0007"}}}]',
+    "escape-in-answer-key": '[{"t":"records.00000","u":{"89":{"id":"m",'
+    + '"answers":{"q\\u009b":1}}}}]',
     "answer-key-of-100000-characters": '[{"t":"records.00000","u":{"86":{"id":"p","answers":{"'
     + "k" * 100_000
     + '":1}}}}]',
@@ -192,6 +197,7 @@ def test_a_line_of_the_wrong_shape_is_skipped_and_reported_never_a_traceback(
     result = kiosk("stats", "--data", data_dir)
     assert result.exit_code == 0 and result.exception is None, result.output
     assert "3 records" in result.stdout and "does not fit" in result.stderr, result.output
+    assert not any(c in result.output for c in "\x1b\x07\x9b"), "an escape reached the terminal"
     assert exported_ids(data_dir) == [r["id"] for r in records]
     csv = kiosk("export", "--data", data_dir, "--format", "csv", "--survey", "gentofte-moedes")
     assert csv.exit_code == 0 and len(csv.stdout.splitlines()) == 4, csv.output
