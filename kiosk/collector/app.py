@@ -334,6 +334,7 @@ def _add_definitions_route(
         """Check and store one definition (in the thread pool: JSON and SQLite block)."""
         from kiosk.survey.loader import definition_hash
         from kiosk.survey.model import Survey
+        from kiosk.survey.yaml_lines import data_text_problems
 
         if not _SURVEY_HASH.match(survey_hash):
             return _refused(
@@ -347,6 +348,11 @@ def _add_definitions_route(
             return _refused(["body"], "not a JSON document", "json")
         if not isinstance(data, dict):
             return _refused(["body"], "a survey definition is a JSON object", "type")
+        texts = data_text_problems(data)
+        if texts:  # the survey file's own checks: no escapes or bidi controls, no huge texts
+            where, message = texts[0]
+            log.warning("refused a survey definition: %s", _where(_safe_loc(["body", *where])))
+            return _refused(["body", *_safe_loc(list(where))], message, "unsafe_text")
         try:
             survey = Survey.model_validate(data)
             own_hash = definition_hash(data)

@@ -631,9 +631,15 @@ class LogStorage(Storage):
         with open(generation.log, "rb") as log:
             first = log.readline()
             generation.log_bytes = os.fstat(log.fileno()).st_size
-        if not first.endswith(b"\n"):
-            return  # empty, or one torn line: nothing proven either way
-        kind, value = parse_line(first)
+            if not first.endswith(b"\n"):
+                return  # empty, or one torn line: nothing proven either way
+            kind, value = parse_line(first)
+            if kind == "entries":  # a store made before ids takes its id mid-log
+                for line in log:
+                    found, header = parse_line(line)
+                    if found == "header" and header["generation"] == generation.number:
+                        generation.log_id = header["store"]
+                        return
         if kind == "header":
             if value["generation"] != generation.number:
                 generation.log_problem = (
@@ -651,14 +657,14 @@ class LogStorage(Storage):
         moved into ``damaged/`` when the store is not read-only.
         """
         generations, temps, strays = self._scan()
-        anchor = self._read_id_file()
+        anchor = own_id = self._read_id_file()
         carried = {g.store_id for g in generations.values() if g.store_id}
         if anchor is not None and carried and anchor not in carried:
             self.recovery.report(
                 f"{self.directory / ID_FILE} names store {anchor} but no file of the store "
                 "carries that id; it was ignored"
             )
-            anchor = None
+            anchor = own_id = None
         if anchor is None:
             for g in sorted(generations.values(), key=lambda g: -g.number):
                 if g.store_id and (g.complete or g.snapshot_ok):
@@ -679,12 +685,24 @@ class LogStorage(Storage):
 
         chosen: _Generation | None = None
         log_missing = False
-        complete = [g for g in generations.values() if g.complete and ours(g)]
+
+        def usable(g: _Generation) -> bool:
+            """Ours, and not an id-less generation older than others of a store that has
+            its id: such a store moved on under its id, so the file proves nothing (a junk
+            log-000000.jsonl beside a damaged snapshot showed an empty store, and the kiosk
+            set the intact newer log aside)."""
+            return ours(g) and not (
+                g.store_id is None
+                and own_id is not None
+                and any(h.number > g.number for h in generations.values())
+            )
+
+        complete = [g for g in generations.values() if g.complete and usable(g)]
         if complete:
             chosen = max(complete, key=lambda g: g.number)
         else:
             orphans = [
-                g for g in generations.values() if g.snapshot_ok and g.log is None and ours(g)
+                g for g in generations.values() if g.snapshot_ok and g.log is None and usable(g)
             ]
             if orphans:
                 chosen = max(orphans, key=lambda g: g.number)

@@ -25,6 +25,7 @@ from tinydb import TinyDB
 from tinydb.table import Document
 
 from kiosk.records import REJECTED_STATUSES, now_iso
+from kiosk.sanitize import forbidden_character
 from kiosk.store.errors import RepairRefusedError, StoreError, StoreWriteError
 from kiosk.store.log_storage import ID_FILE, STORE_ID, LogStorage
 
@@ -147,6 +148,9 @@ class RecordStore:
         """
         if "id" not in record:
             raise ValueError("a record needs an 'id'")
+        problem = _doc_problem(f"{RECORDS}.00000", record)
+        if problem is not None:  # what reading would set aside is never written
+            raise ValueError(f"not saved: {problem}")
         # A deep copy: the caller changing its dict later must not change what is stored.
         record = copy.deepcopy(record)
         with self._storage.transaction():
@@ -410,12 +414,28 @@ class RecordStore:
         return _copy_doc(self._storage.read()[table][str(doc_id)])
 
 
+#: The longest id-like text a record may hold (its id, survey id, kiosk id, times...): a
+#: kiosk makes them of a few dozen characters; a longer one did not come from a kiosk, and
+#: a 100,000-character id kept ``kiosk stats`` busy wrapping it for minutes.
+MAX_FIELD_TEXT = 256
+#: Record fields that readers group, sort, compare or print as one short text.
+_TEXT_FIELDS = (
+    *("survey_id", "kind", "kiosk_id", "lang", "survey_hash", "started_at", "submitted_at"),
+    *("synced_at", "sync_status", "ref"),
+)
+#: Of those, the ones counts and exports group and sort by: never null.
+_GROUP_FIELDS = ("survey_id", "kind")
+
+
 def _doc_problem(table: str, doc: dict[str, Any]) -> str | None:
     """Why a document read from disk cannot be one of this store's, or None.
 
     Only what the store and its readers rely on is checked (a record's id is its
-    key everywhere; texts the counts group by): the record schema is the
-    collector's business, and a record saved by an older kiosk must still load.
+    key everywhere; the texts counts and exports group, sort and print to a terminal
+    are short and free of control characters; a survey version is a number): the
+    record schema is the collector's business, and a record saved by an older kiosk
+    must still load. ``save`` refuses the same, so
+    the kiosk never writes what it would set aside when reading.
     """
     kind, _, shard = table.partition(".")
     if kind not in (RECORDS, CONTACTS) or not shard.isdigit():
@@ -423,13 +443,33 @@ def _doc_problem(table: str, doc: dict[str, Any]) -> str | None:
     key = "id" if kind == RECORDS else "record_id"
     if not isinstance(doc.get(key), str) or not doc[key]:
         return f"a document in {table} without {'an id' if kind == RECORDS else 'a record id'}"
+    if len(doc[key]) > MAX_FIELD_TEXT:
+        return f"a document in {table} whose {key} is {len(doc[key])} characters long"
+    if forbidden_character(doc[key], allowed="") is not None:
+        return f"a document in {table} whose {key} holds a control character"
     if kind == RECORDS:
-        for text in ("survey_id", "kind", "ref"):
-            if doc.get(text) is not None and not isinstance(doc[text], str):
-                return f"record {doc['id'][:40]!r} whose {text} is not text"
+        name = f"record {doc['id'][:40]!r}"
+        for text in _TEXT_FIELDS:
+            value = doc.get(text)
+            if value is None and (text not in doc or text not in _GROUP_FIELDS):
+                continue
+            if not isinstance(value, str):
+                return f"{name} whose {text} is not text"
+            if len(value) > MAX_FIELD_TEXT:
+                return f"{name} whose {text} is {len(value)} characters long"
+            if forbidden_character(value, allowed="") is not None:  # it would reach a terminal
+                return f"{name} whose {text} holds a control character"
+        version = doc.get("survey_version")
+        if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
+            return f"{name} whose survey_version is not a whole number"
         for mapping in ("answers", "idea"):
             if doc.get(mapping) is not None and not isinstance(doc[mapping], dict):
-                return f"record {doc['id'][:40]!r} whose {mapping} is not an object"
+                return f"{name} whose {mapping} is not an object"
+        for answer_key in map(str, doc.get("answers") or ()):
+            if len(answer_key) > MAX_FIELD_TEXT:
+                return f"{name} with an answer key {len(answer_key)} characters long"
+            if forbidden_character(answer_key, allowed="") is not None:
+                return f"{name} with an answer key that holds a control character"
     return None
 
 

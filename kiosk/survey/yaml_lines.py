@@ -134,23 +134,45 @@ def _key_message(key: str) -> str:
 
 def _check_text(value: str, path: FieldPath, walk: _Walk) -> None:
     """Refuse control characters and absurd lengths in any text of the file."""
+    problem = text_problem(value)
+    if problem is not None:
+        walk.problems.append((path, problem))
+
+
+def text_problem(value: str) -> str | None:
+    """Why a survey text (or key) cannot be shown to visitors, or None."""
     bad = forbidden_character(value)
     if bad is not None:
-        walk.problems.append(
-            (
-                path,
-                f"the text holds the control character U+{ord(bad):04X}, which could garble "
-                "or disguise what visitors see; remove it (retype the text if you cannot see it)",
-            )
+        return (
+            f"the text holds the control character U+{ord(bad):04X}, which could garble "
+            "or disguise what visitors see; remove it (retype the text if you cannot see it)"
         )
-    elif len(value) > MAX_SURVEY_TEXT:
-        walk.problems.append(
-            (
-                path,
-                f"the text is {len(value)} characters long; a survey text may have at most "
-                f"{MAX_SURVEY_TEXT}",
-            )
+    if len(value) > MAX_SURVEY_TEXT:
+        return (
+            f"the text is {len(value)} characters long; a survey text may have at most "
+            f"{MAX_SURVEY_TEXT}"
         )
+    return None
+
+
+def data_text_problems(data: Any) -> list[tuple[FieldPath, str]]:
+    """The checks of a survey file's texts, on a definition that arrived as JSON (a
+    collector receives them from kiosks, and trusts nothing it receives)."""
+    problems: list[tuple[FieldPath, str]] = []
+    stack: list[tuple[Any, FieldPath]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                child = (*path, str(key))
+                if isinstance(key, str) and (problem := text_problem(key)):
+                    problems.append((child, problem))
+                stack.append((item, child))
+        elif isinstance(value, list):
+            stack.extend((item, (*path, n)) for n, item in enumerate(value))
+        elif isinstance(value, str) and (problem := text_problem(value)):
+            problems.append((path, problem))
+    return problems
 
 
 class Locator:

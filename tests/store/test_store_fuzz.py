@@ -25,6 +25,7 @@ KEYS = st.sampled_from(
     [
         *("t", "u", "id", "survey_id", "kind", "answers", "ref", "idea", "record_id", "x"),
         *("1000", "1001", "abc", "", "store", "generation", "records.00000"),
+        *("sync_status", "survey_version", "kiosk_id", "synced_at", "completed"),
     ]
 )
 TABLES = st.sampled_from(["records.00000", "contacts.00000", "records.00001", "_default", ""])
@@ -124,6 +125,25 @@ def has_no_ref_keys(value: Any) -> bool:
 @example(  # found by this test: a junk snapshot-000000.json made the store unopenable
     before=0, after=1, compacted=False, mutations=[("junk", "snapshot", 0, b"")]
 )
+@example(  # found by this test: beside a damaged snapshot a junk log-000000.jsonl was taken
+    # for the store, so exports were empty and the kiosk set the intact log aside
+    before=0,
+    after=1,
+    compacted=True,
+    mutations=[("junk", "log", 0, b""), ("snapshot-flip", 0)],
+)
+@example(  # and so it was when the newer log's header line was damaged too
+    before=0,
+    after=1,
+    compacted=True,
+    mutations=[("junk", "log", 0, b"Be\xcc"), ("flip", 5, 0), ("snapshot-flip", 125)],
+)
+@example(  # the flip once hit a junk empty snapshot-000000.json (a ZeroDivisionError here)
+    before=0,
+    after=1,
+    compacted=True,
+    mutations=[("junk", "snapshot", 0, b""), ("snapshot-flip", 0)],
+)
 @given(
     before=st.integers(0, 4),
     after=st.integers(1, 5),
@@ -205,13 +225,12 @@ def check(
             path = store_dir / name
             if not path.exists():
                 path.write_bytes(mutation[3])
-        elif kind == "snapshot-flip":
-            snapshots = sorted(store_dir.glob("snapshot-*.json"))
-            if compacted and snapshots:
-                data = bytearray(snapshots[0].read_bytes())
-                data[mutation[1] % len(data)] ^= 0x10
-                snapshots[0].write_bytes(bytes(data))
-                snapshot_damaged = True
+        elif kind == "snapshot-flip" and compacted:  # the store's own snapshot, not junk
+            snapshot = store_dir / "snapshot-000001.json"
+            data = bytearray(snapshot.read_bytes())
+            data[mutation[1] % len(data)] ^= 0x10
+            snapshot.write_bytes(bytes(data))
+            snapshot_damaged = True
     log.write_bytes(b"".join(segments))
 
     # a record is intact when its line is unchanged, whole, and the line before it is whole

@@ -159,6 +159,22 @@ WRONG_SHAPES = {
     "document-without-id": '[{"t":"records.00000","u":{"77":{"survey_id":"gentofte-moedes"}}}]',
     "survey-id-a-list": '[{"t":"records.00000","u":{"78":{"id":"y","survey_id":["a"]}}}]',
     "unknown-table": '[{"t":"_default","u":{"1":{"id":"z"}}}]',
+    # fields readers group, sort or hash by, of a type no kiosk writes: tracebacks in stats
+    # and export; an id of 100,000 characters kept stats wrapping it for minutes
+    "sync-status-a-list": '[{"t":"records.00000","u":{"80":{"id":"v","sync_status":[1]}}}]',
+    "sync-status-an-object": '[{"t":"records.00000","u":{"81":{"id":"u","sync_status":{}}}}]',
+    "survey-version-a-list": '[{"t":"records.00000","u":{"82":{"id":"t","survey_version":[1]}}}]',
+    "survey-id-null": '[{"t":"records.00000","u":{"83":{"id":"r","survey_id":null}}}]',
+    "kind-null": '[{"t":"records.00000","u":{"84":{"id":"q","kind":null}}}]',
+    "id-of-100000-characters": '[{"t":"records.00000","u":{"85":{"id":"' + "i" * 100_000 + '"}}}]',
+    # escapes no kiosk writes into an id-like text: kiosk stats and export printed them raw
+    "escape-in-kiosk-id": '[{"t":"records.00000","u":{"87":{"id":"o","kiosk_id":"k\\u001b[2J"}}}]',
+    "escape-in-record-id": '[{"t":"records.00000","u":{"88":{"id":"n\\u001b]0;t\\u0007"}}}]',
+    "escape-in-answer-key": '[{"t":"records.00000","u":{"89":{"id":"m",'
+    + '"answers":{"q\\u009b":1}}}}]',
+    "answer-key-of-100000-characters": '[{"t":"records.00000","u":{"86":{"id":"p","answers":{"'
+    + "k" * 100_000
+    + '":1}}}}]',
     "entry-not-an-object": "[1, null]",
     "deep-nesting": "[" * 50000 + "]" * 50000,
     "deep-answers": '[{"t":"records.00000","u":{"79":{"id":"w","survey_id":"s","answers":{"q":'
@@ -181,6 +197,7 @@ def test_a_line_of_the_wrong_shape_is_skipped_and_reported_never_a_traceback(
     result = kiosk("stats", "--data", data_dir)
     assert result.exit_code == 0 and result.exception is None, result.output
     assert "3 records" in result.stdout and "does not fit" in result.stderr, result.output
+    assert not any(c in result.output for c in "\x1b\x07\x9b"), "an escape reached the terminal"
     assert exported_ids(data_dir) == [r["id"] for r in records]
     csv = kiosk("export", "--data", data_dir, "--format", "csv", "--survey", "gentofte-moedes")
     assert csv.exit_code == 0 and len(csv.stdout.splitlines()) == 4, csv.output
@@ -189,6 +206,16 @@ def test_a_line_of_the_wrong_shape_is_skipped_and_reported_never_a_traceback(
         assert store.records() == records
         store.save(make_record())
         assert len(store) == 4
+
+
+def test_the_kiosk_never_saves_what_reading_would_set_aside(
+    tmp_path: Path, make_record: Make
+) -> None:
+    with RecordStore(tmp_path / "data") as store:
+        for field, value in (("sync_status", [1]), ("survey_version", "1"), ("survey_id", None)):
+            with pytest.raises(ValueError, match=field):
+                store.save({**make_record(), field: value})
+        assert len(store) == 0
 
 
 # --- item 6: junk newer files ---------------------------------------------------------------

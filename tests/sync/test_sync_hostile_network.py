@@ -249,3 +249,16 @@ def test_collector_warns_when_serving_plain_http_beyond_loopback(
     from kiosk.cli.collector_commands import plain_http_warning
 
     assert (plain_http_warning(host, tls=tls) is not None) is warns
+
+
+def test_collector_serve_prints_the_warning(tmp_path: Path, token_file: Path) -> None:
+    """The warning reaches the organiser: ``serve`` says it before it binds. 192.0.2.1 is a
+    documentation address no machine has, so the bind fails and nothing listens."""
+    run = subprocess.run(
+        [sys.executable, "-m", "kiosk", "collector", "serve", "--db", str(tmp_path / "c.db"),
+         "--host", "192.0.2.1", "--port", "0", "--token-file", str(token_file)],
+        capture_output=True, text=True, timeout=45,
+    )  # fmt: skip
+    assert run.returncode != 0, "a collector listened on 192.0.2.1"
+    assert "warning: serving plain HTTP on 192.0.2.1" in run.stderr, run.stderr
+    assert "--ssl-certfile" in run.stderr and "Traceback" not in run.stderr

@@ -166,6 +166,29 @@ def test_hostile_bodies_get_a_clear_json_error_that_echoes_nothing(
     assert stored_surveys(collector.db) == {}
 
 
+@pytest.mark.parametrize(
+    ("where", "text"),
+    [("title", "Te\x1b]0;pwned\x07\x1b[2Jst"), ("title", "ok\u202eevil"), ("intro", "x" * 4001)],
+    ids=["escape", "bidi", "too-long"],
+)
+def test_a_definition_with_texts_a_survey_file_may_not_hold_is_refused(
+    tmp_path: Path, shared_collector: CollectorProcess, where: str, text: str
+) -> None:
+    """The survey file's checks (issue 10 item 17) hold for a definition a kiosk sends: a
+    token is shared by every kiosk, and these texts reach organisers' pages and workbooks."""
+    from kiosk.survey.loader import definition_hash
+
+    body = definition_of(tmp_path / "kiosk")
+    body[where] = {lang: text for lang in body[where]}
+    digest = definition_hash(body)
+    reply = put(shared_collector.url, digest, body)
+    assert reply.status_code == 422, reply.text
+    (problem,) = reply.json()["detail"]
+    assert problem["type"] == "unsafe_text" and problem["loc"][:2] == ["body", where]
+    assert "\\u001b" not in reply.text and "pwned" not in reply.text
+    assert digest not in stored_surveys(shared_collector.db)
+
+
 def test_a_definition_over_the_body_limit_is_refused_with_413(
     tmp_path: Path, token_file: Path
 ) -> None:
