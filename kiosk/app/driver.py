@@ -7,8 +7,8 @@ https://github.com/Textualize/textual/issues/6456 (open for Textual 8.2). Until 
 upstream, :class:`LenientLinuxDriver` runs a copy of ``LinuxDriver.run_input_thread`` whose
 one difference is the decoder: bytes that are not UTF-8 are dropped (``errors="ignore"``),
 keys around them still arrive, and a multi-byte character split across two reads is still
-joined. tests/test_driver.py checks that the copy still matches the installed Textual line
-for line (so an upgrade that changes the loop is noticed) and says when the bug is fixed
+joined. tests/app/test_supervise.py checks that the copy still matches the installed Textual
+line for line (so an upgrade that changes the loop is noticed) and says when the bug is fixed
 upstream, so this module can be deleted.
 """
 

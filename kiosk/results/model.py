@@ -195,6 +195,9 @@ class SurveyResult:
     survey_id: str
     title: str
     languages: list[str]
+    #: The survey's intro as visitors read it (the Gentofte survey's holds the principles of
+    #: "Vi skaber sammen"): the report shows it under the title.
+    intro: str = ""
     versions: list[VersionInfo] = field(default_factory=list)
     #: Responses in scope (kiosk, dates), by status, before the status filter.
     completed: int = 0
@@ -291,6 +294,7 @@ def _tally_survey(
         survey_id=sid,
         title=localize(newest.title, lang, fallback) if newest else sid,
         languages=list(newest.languages) if newest else [],
+        intro=localize(newest.intro, lang, fallback) if newest else "",
     )
     # the definitions of the versions in the data, newest version last
     used: dict[str, tuple[Survey | None, bool, int, int]] = {}

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 
 from helpers.pilot import burst, middle, settle, tap
@@ -303,4 +304,39 @@ async def test_a_pick_shows_as_chosen_while_input_settles(tmp_path: Path) -> Non
         assert "✓" in str(chosen[0].render())
         await wait_for(pilot, lambda: screen.flow.current.id == "emner")
         assert screen.flow.answers == {"tilknytning": "arbejder"}
+        assert screen.body.read_value() is None
+
+
+async def test_a_tap_that_arrived_in_the_settle_time_is_dropped_when_handled_after_it(
+    tmp_path: Path,
+) -> None:
+    """On a loaded machine a tap can arrive while the chosen smiley settles and be handled
+    only after the next question opened. The terminal stamps it as it arrives; the app
+    turns its mouse down and up into a click stamped when it handles them, and that click
+    must not answer "Ja" of the next question either."""
+    async with kiosk(tmp_path, settle_seconds=0.3) as (app, pilot, _store):
+        await start(app, pilot)
+        screen = question(app)
+        for key in ("1", "enter"):  # bor (then the settle time), skip "emner"
+            await pilot.press(key)
+            await wait_for(pilot, lambda: screen.flow.current.id in ("emner", "festival"))
+        await settle(pilot)
+        assert screen.flow.current.id == "festival"
+        x, y = middle(screen.body.query(TapButton)[1])  # where "Ja" comes next
+        tap(app, (x, y))
+        await settle(pilot)
+        assert screen.flow.answers["festival"] == 2
+        # the second tap of a double tap, arrived (and stamped) within the settle time ...
+        second = [
+            kind(None, x, y, 0, 0, 1, False, False, False, screen_x=x, screen_y=y)
+            for kind in (events.MouseDown, events.MouseUp)
+        ]
+        await wait_for(pilot, lambda: screen.flow.current.id == "opgaveudvalg")
+        await settle(pilot)
+        for event in second:  # ... handled once the next question is on screen
+            event.set_sender(app)
+            app.post_message(event)
+        await settle(pilot)
+        assert screen.flow.current.id == "opgaveudvalg"
+        assert "opgaveudvalg" not in screen.flow.answers
         assert screen.body.read_value() is None

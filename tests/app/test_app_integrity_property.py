@@ -8,7 +8,13 @@ record it saves is checked:
   (the survey layer's check, :func:`kiosk.survey.answers.record_misfits`, also checks it
   fits its question: type, choice ids, range, length);
 - each answer equals what that question's answer area showed as chosen when the visitor
-  left it (the widgets are the visitor's view; the record must not differ from it).
+  left it (the widgets are the visitor's view; the record must not differ from it);
+- each answered question was the one on screen when at least one of the visit's inputs was
+  sent: an answer made only of input sent while another question was on screen (the ``2``
+  of ``12``) is input applied to the wrong question, even when its widget shows it.
+
+Each survey runs twice: with a settle time of 0 (so what holds is the design, not a delay
+hiding it) and of 0.05 s (inputs landing in the settle time).
 
 One app per survey runs on its own event loop in a thread for the whole test, and each
 example is a visit on it: starting an app per example would take minutes.
@@ -19,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +35,13 @@ from hypothesis import strategies as st
 from textual import events
 from textual._context import active_app, active_message_pump
 from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
 
 from kiosk.app.app import KioskApp
 from kiosk.app.screens.question import QuestionScreen
 from kiosk.app.screens.welcome import WelcomeScreen
 from kiosk.app.settings import app_settings
+from kiosk.app.widgets.bodies import AnswerBody
 from kiosk.app.widgets.tap_button import TapButton
 from kiosk.paths import PROJECT_ROOT
 from kiosk.store import RecordStore
@@ -59,9 +68,11 @@ actions = st.lists(
 class AppThread:
     """The real app under Pilot on an event loop of its own, for examples to run on."""
 
-    def __init__(self, survey_path: Path, data_dir: Path) -> None:
+    def __init__(self, survey_path: Path, data_dir: Path, settle_seconds: float) -> None:
         self.store = RecordStore(data_dir)
-        settings_ = app_settings(kiosk_id="kiosk-p", suspect_seconds=0.0, settle_seconds=0.05)
+        settings_ = app_settings(
+            kiosk_id="kiosk-p", suspect_seconds=0.0, settle_seconds=settle_seconds
+        )
         self.app = KioskApp([load_survey(survey_path)], self.store, settings=settings_)
         self.pilot: Pilot[None] | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -100,9 +111,17 @@ class AppThread:
         self.store.close()
 
 
-@pytest.fixture(params=SURVEYS, ids=[p.stem for p in SURVEYS])
+#: The settle times each survey runs with: none, and shorter than the longest pause.
+SETTLE_SECONDS = (0.0, 0.05)
+
+
+@pytest.fixture(
+    params=[(path, settle) for path in SURVEYS for settle in SETTLE_SECONDS],
+    ids=[f"{path.stem}-settle{settle}" for path in SURVEYS for settle in SETTLE_SECONDS],
+)
 def kiosk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AppThread]:
-    running = AppThread(request.param, tmp_path / "data")
+    path, settle = request.param
+    running = AppThread(path, tmp_path / "data", settle)
     try:
         yield running
     finally:
@@ -120,7 +139,11 @@ def post(app: KioskApp, event: events.Event) -> None:
     app.post_message(event)
 
 
-def do(app: KioskApp, action: Action) -> None:
+def do(app: KioskApp, action: Action, on_screen: set[int] | None = None) -> None:
+    """Send one input; ``on_screen`` gathers the step on screen as it is sent (its id)."""
+    screen = app.screen
+    if on_screen is not None and isinstance(screen, QuestionScreen) and not screen.flow.finished:
+        on_screen.add(id(screen.flow.current))
     kind, what = action
     if kind == "key":
         char = what if len(what) == 1 else {"space": " ", "enter": "\r", "tab": "\t"}.get(what)
@@ -134,7 +157,30 @@ def do(app: KioskApp, action: Action) -> None:
                 post(app, cls(None, x, y, 0, 0, 1, False, False, False, screen_x=x, screen_y=y))
 
 
-async def visit(app: KioskApp, pilot: Pilot[None], start: int, steps: list[Action]) -> Any:
+#: The widgets a visitor types an answer into.
+FIELDS = "Input, TextArea"
+
+
+@dataclass
+class Visit:
+    """One visit's question screen, its new records, the steps (ids) on screen as inputs
+    were sent, and the typed answers' fields, by body (ids)."""
+
+    screen: QuestionScreen
+    records: list[dict[str, Any]]
+    on_screen: set[int]
+    fields: dict[int, Input | TextArea]
+
+    def shown(self, body: AnswerBody) -> Any:
+        """What ``body`` showed as chosen when the visitor left. A field is read from the
+        widget kept here: once the visit's screen is gone its bodies have no children."""
+        field = self.fields.get(id(body))
+        if field is None:
+            return body.read_value()
+        return body._parse(field.text if isinstance(field, TextArea) else field.value)  # type: ignore[attr-defined]
+
+
+async def visit(app: KioskApp, pilot: Pilot[None], start: int, steps: list[Action]) -> Visit:
     """One visitor: start, act, then leave (the idle reset saves what was answered)."""
     await drain(pilot)
     assert isinstance(app.screen, WelcomeScreen)
@@ -147,13 +193,15 @@ async def visit(app: KioskApp, pilot: Pilot[None], start: int, steps: list[Actio
             break
     screen = app.screen
     assert isinstance(screen, QuestionScreen)
+    fields = {id(body): field for body in screen._bodies.values() for field in body.query(FIELDS)}
+    on_screen: set[int] = set()
     for action in steps:
         if app.screen is not screen:
             break  # finished or left: the visit is over
         if action[0] == "wait":
             await asyncio.sleep(action[1])  # 0: the app handles what is queued so far
             continue
-        do(app, action)
+        do(app, action, on_screen)
     # let every queued input and settle time run out before looking
     await drain(pilot)
     await asyncio.sleep(0.06)
@@ -164,10 +212,11 @@ async def visit(app: KioskApp, pilot: Pilot[None], start: int, steps: list[Actio
         await app.back_to_welcome()
     await drain(pilot)
     new = [r for r in app.store.records() if r["id"] not in known]
-    return screen, new
+    return Visit(screen, new, on_screen, fields)
 
 
-def check(screen: QuestionScreen, records: list[dict[str, Any]]) -> None:
+def check(visit: Visit) -> None:
+    screen, records, on_screen = visit.screen, visit.records, visit.on_screen
     assert len(records) <= 1
     survey, flow = screen.survey, screen.flow
     for record in records:
@@ -176,7 +225,10 @@ def check(screen: QuestionScreen, records: list[dict[str, Any]]) -> None:
         for question_id, value in record["answers"].items():
             body = screen._bodies[id(steps[question_id])]
             assert body.turn >= 0, f"{question_id} was never shown"
-            assert body.read_value() == value, question_id
+            assert visit.shown(body) == value, question_id
+            assert id(steps[question_id]) in on_screen, (
+                f"{question_id} was answered, but no input was sent while it was on screen"
+            )
 
 
 @pytest.mark.timeout(600)
@@ -189,7 +241,6 @@ def test_every_saved_answer_is_the_visitors_own(kiosk: AppThread) -> None:
     )
     @given(start=st.integers(min_value=0, max_value=3), steps=actions)
     def one_visit(start: int, steps: list[Action]) -> None:
-        screen, records = kiosk.run(lambda app, pilot: visit(app, pilot, start, steps))
-        check(screen, records)
+        check(kiosk.run(lambda app, pilot: visit(app, pilot, start, steps)))
 
     one_visit()

@@ -73,3 +73,41 @@ def test_formatting_and_missing_key_error() -> None:
 def test_unknown_language_file_is_a_clear_error() -> None:
     with pytest.raises(TranslationError, match="no translation file for language 'xx'"):
         load_language("xx", I18N_DIR)
+
+
+#: Danish copy that issue 9 replaced, with what replaced it: neither the kiosk's nor the
+#: collector's web translations nor a bundled survey may say the old words again.
+REPLACED = {
+    r"Udenfor kommunen": "Uden for kommunen",
+    r"Hvordan synes du": "Hvad synes du om Gentofte Mødes i dag?",
+    r"\bSkidt\b": "Dårligt",
+    r"referencenummer": "Din referencekode",
+    r"sidst lykkedes": "Seneste vellykkede",
+    r"\bSync\b": "Synkronisering",
+    r"mistænkelig": "for hurtige",
+    r"\bposter\b": "1 besvarelse",
+    r"Fravælg et andet": "Fjern et af de andre først",
+    r"Det tager 3 minutter": "Det tager ca. 3 minutter",
+    r"\d+-\d+ år": "18–29 år",
+}
+
+
+def _danish_copy() -> dict[str, str]:
+    """Where -> text: every Danish translation (kiosk and collector web) and bundled survey."""
+    from kiosk.collector.web.render import WEB_I18N_DIR
+
+    copy = {
+        f"{where.name}/da.toml: {key}": text
+        for where in (I18N_DIR, WEB_I18N_DIR)
+        for key, text in load_language("da", where).items()
+    }
+    for survey in sorted((PROJECT_ROOT / "surveys").glob("*.yaml")):
+        copy[survey.name] = survey.read_text(encoding="utf-8")
+    return copy
+
+
+@pytest.mark.parametrize("old", sorted(REPLACED))
+def test_replaced_danish_copy_does_not_come_back(old: str) -> None:
+    copy = _danish_copy()
+    assert {where for where, text in copy.items() if re.search(old, text)} == set()
+    assert any(REPLACED[old] in text for text in copy.values()), REPLACED[old]

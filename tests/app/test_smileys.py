@@ -71,3 +71,46 @@ async def test_a_scale_of_three_takes_the_worst_middle_and_best_faces_without_wo
         ]
         assert all(b.has_class(f"-mood-{n}") for b, n in zip(buttons, (1, 3, 5), strict=True))
         assert screen.body.query(".scale-labels").first().display  # the survey's end labels
+
+
+ZERO_TO_TEN = """\
+id: nps
+version: 1
+languages: [da]
+title: Skala
+intro: Prøve
+thanks: Tak
+questions:
+  - id: score
+    type: scale
+    min: 0
+    max: 10
+    text: Fra 0 til 10{style}
+  - id: done
+    type: yes_no
+    text: Færdig?
+"""
+
+
+@pytest.mark.parametrize("style", ["", "\n    style: smileys"], ids=["plain", "smileys"])
+async def test_a_0_to_10_scale_at_80x24_has_eleven_separate_targets(
+    tmp_path: Path, style: str
+) -> None:
+    text = ZERO_TO_TEN.format(style=style)
+    async with running(tmp_path, survey_text=text, size=(80, 24)) as (app, pilot, _store):
+        await keys(pilot, "1")
+        assert current_id(app) == "score"
+        screen = app.screen
+        assert isinstance(screen, QuestionScreen)
+        buttons = list(screen.body.query(TapButton))
+        assert [str(b.render()).split()[-1] for b in buttons] == [str(n) for n in range(11)]
+        regions = [b.region for b in buttons]
+        for left, right in itertools.pairwise(regions):
+            assert left.right <= right.x  # side by side, never overlapping
+        for region in regions:  # each a target of its own, whole on screen
+            assert region.width >= 5 and region.height >= 2
+            assert region.right <= 80 and region.bottom <= 24
+        await click(pilot, buttons[10])
+        await pilot.pause()
+        assert current_id(app) == "done"
+        assert screen.flow.answers["score"] == 10

@@ -75,6 +75,17 @@ def test_the_file_is_self_contained_and_escapes_visitor_text(tmp_path: Path) -> 
     assert html.count("<svg") >= 8  # the charts are inline
 
 
+def test_the_survey_intro_with_its_principles_is_under_the_title(tmp_path: Path) -> None:
+    """The six principles of "Vi skaber sammen" left the idea themes for the intro (issue 9
+    section 6); the organiser's report shows the intro, so the principles are there too."""
+    out, _ = write_report(tmp_path)
+    html = out.read_text(encoding="utf-8")
+    (intro,) = re.findall(r'<p class="intro">(.*?)</p>', html, re.DOTALL)
+    assert intro.startswith("Fortæl os, hvad der er vigtigt for dig i Gentofte.")
+    assert "vi lytter først, bygger bro, skaber fremdrift" in intro
+    assert html.index("<h2>Gentofte Mødes</h2>") < html.index('<p class="intro">')
+
+
 def test_chromium_shows_the_hand_counted_numbers_and_never_runs_an_idea(
     tmp_path: Path, browser: Any
 ) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -340,6 +341,8 @@ def test_an_unknown_survey_is_a_page_not_an_error(results_site) -> None:  # type
     assert viewer.get("/results/nothing-here/records.csv").status_code == 404
     index = page(viewer, "/results")
     assert index.xpath(f'//a[@href="/results/{SURVEY}"]')
+    listed = " ".join(index.xpath('//ul[@class="survey-list"]//text()'))
+    assert re.search(r"· (1 besvarelse|\d+ besvarelser)\)", listed), listed
 
 
 # -- board ------------------------------------------------------------------------------------
