@@ -1,4 +1,4 @@
-"""Cleaning what visitors type before it is stored.
+"""Cleaning what visitors type before it is stored, and every record on its way out.
 
 Idea texts end up in organisers' terminals (``kiosk export``, ``kiosk stats``, ``less`` on a
 JSONL file) and spreadsheets. A text containing terminal escape sequences could clear the
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 # Escape sequences, 7-bit (ESC ...) and 8-bit (C1) forms, after ECMA-48.
 # Strings (OSC, DCS, SOS, PM, APC) run to BEL or ST; an unterminated string runs to the end of
@@ -73,6 +74,28 @@ def forbidden_character(text: str, allowed: str = "\n\t") -> str | None:
         if (char in _CONTROLS or char in _BIDI_CONTROLS) and char not in allowed:
             return char
     return None
+
+
+def clean_record(value: Any) -> Any:
+    """``value`` with every string (dict keys too) as :func:`clean_text` leaves it.
+
+    Every export cleans records on the way out (defence in depth): a kiosk stored its texts
+    cleaned already (cleaning is stable, so they come out unchanged), but a line forged into
+    a store, or a record in a collector database from before it refused such text, was never
+    typed at a kiosk. Multi-line texts keep their line breaks.
+    """
+    if isinstance(value, str):
+        return clean_text(value, max(len(value), 1), multiline=True)
+    if isinstance(value, dict):
+        return {_clean_key(k): clean_record(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_record(v) for v in value]
+    return value
+
+
+def _clean_key(key: Any) -> str:
+    text = str(key)
+    return clean_text(text, max(len(text), 1)) or "_"
 
 
 def _truncate(text: str, max_length: int) -> str:

@@ -329,10 +329,10 @@ def collector_export(
     from kiosk.cli.data_commands import survey_question_orders
     from kiosk.cli.output import OutputFile, out_folder, output_file, report_written
     from kiosk.collector.database import is_postgres_url
-    from kiosk.collector.export import clean_record
     from kiosk.collector.storage import CollectorStorage
     from kiosk.export import export_csv, export_jsonl
     from kiosk.paths import SURVEYS_DIR
+    from kiosk.sanitize import clean_record
 
     if not is_postgres_url(db) and not Path(db).is_file():
         fail(f"{db} does not exist: give the collector's database file (or a postgresql:// URL)")

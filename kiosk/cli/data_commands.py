@@ -155,6 +155,7 @@ def export(
     """
     from kiosk.cli.output import out_folder, output_file
     from kiosk.export import export_csv, export_jsonl
+    from kiosk.sanitize import clean_record
 
     out = Path(out_arg) if out_arg else None
     if fmt == "xlsx":
@@ -170,10 +171,11 @@ def export(
         return
     store = open_store_or_exit(data_dir)
     with store:
-        records = store.records(survey_id=survey_id)
+        # what the kiosk stored it cleaned; a forged line was never typed: cleaned here too
+        records = [clean_record(r) for r in store.records(survey_id=survey_id)]
         if drop_misfits:
             records = _without_misfits(records, _survey_files(survey_files))
-        contacts = store.contacts() if include_contact else None
+        contacts = clean_record(store.contacts()) if include_contact else None
         if survey_id is not None and not records:
             here = sorted({r.get("survey_id", "?") for r in store.records()})
             click.echo(

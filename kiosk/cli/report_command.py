@@ -124,6 +124,7 @@ class Collected:
 def read_data_dirs(data_dirs: Sequence[Path], include_contact: bool = False) -> Collected:
     """The records of every data directory, each record once (a copy on two disks counts once)."""
     from kiosk.cli.data_commands import open_store_or_exit
+    from kiosk.sanitize import clean_record
 
     seen: set[str] = set()
     records: list[dict[str, Any]] = []
@@ -134,9 +135,9 @@ def read_data_dirs(data_dirs: Sequence[Path], include_contact: bool = False) -> 
             for record in store.records():
                 if record["id"] not in seen:
                     seen.add(record["id"])
-                    records.append(record)
+                    records.append(clean_record(record))  # as the collector's are
             if contacts is not None:
-                contacts.update(store.contacts())
+                contacts.update(clean_record(store.contacts()))
     return Collected(records, contacts)
 
 

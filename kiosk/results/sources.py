@@ -83,8 +83,8 @@ def read_collector_db(target: str | os.PathLike[str]) -> CollectorData:
     """
     from kiosk.collector.database import DatabaseNewer, describe, is_postgres_url
     from kiosk.collector.definitions import DEFINITIONS_VERSION, iter_definitions
-    from kiosk.collector.export import clean_record
     from kiosk.collector.storage import CollectorBusy, CollectorStorage
+    from kiosk.sanitize import clean_record
 
     name = describe(target)
     if not is_postgres_url(target) and not Path(target).is_file():

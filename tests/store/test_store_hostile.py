@@ -218,6 +218,24 @@ def test_the_kiosk_never_saves_what_reading_would_set_aside(
         assert len(store) == 0
 
 
+def test_export_writes_no_escape_a_forged_answer_holds(tmp_path: Path, make_record: Make) -> None:
+    """The kiosk cleans what visitors type, but a line forged into a store is not typed: export
+    cleans on the way out, as ``kiosk collector export`` does, before it reaches a terminal."""
+    data_dir = tmp_path / "data"
+    forged = make_record(
+        kind="idea",
+        answers={"tilknytning": "bor\x1b]0;owned\x07", "alder": 42},
+        idea={"theme": "klima", "title": "Træer\x1b[2J", "description": "a\x9b2J\u202eb\nc"},
+    )
+    with RecordStore(data_dir, durable=False) as store:
+        store.save(forged)
+    for fmt in ("csv", "jsonl"):
+        result = kiosk("export", "--data", data_dir, "--format", fmt, "--survey", "gentofte-moedes")
+        assert result.exit_code == 0, result.output
+        assert not any(c in result.output for c in "\x1b\x07\x9b\u202e"), repr(result.output)
+        assert "Træer" in result.stdout and "bor" in result.stdout  # the text itself is kept
+
+
 # --- item 6: junk newer files ---------------------------------------------------------------
 
 

@@ -418,7 +418,7 @@ def _counted_records(
     storage: CollectorStorage, survey_id: str, filters: Filters
 ) -> list[dict[str, Any]]:
     """The records a tally with ``filters`` counts (what the downloads hold)."""
-    from kiosk.collector.export import clean_record
+    from kiosk.sanitize import clean_record
 
     return [
         clean_record(record)
