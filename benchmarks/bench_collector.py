@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from kiosk.collector.admission import DEFAULT_MAX_CONCURRENT  # noqa: E402
 from kiosk.records import new_record  # noqa: E402
 from kiosk.sync.protocol import ids_digest  # noqa: E402
 
@@ -257,9 +258,10 @@ def main() -> int:
     parser.add_argument(
         "--max-concurrent",
         type=int,
-        default=4,
-        help="collector's --max-concurrent (per worker): submissions in work at once; the "
-        "rest are told 503 + Retry-After, as a kiosk is",
+        default=DEFAULT_MAX_CONCURRENT,
+        help="collector's --max-concurrent (per worker): submissions in work at once (half as "
+        "many more wait); the rest are told 503 + Retry-After, as a kiosk is. Default: the "
+        "collector's own default, so the bench measures what a deployment gets",
     )
     args = parser.parse_args()
     arms = [a.strip() for a in args.arms.split(",") if a.strip()]

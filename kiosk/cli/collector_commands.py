@@ -12,6 +12,7 @@ import click
 from kiosk.cli.errors import EXIT_FAILED, fail
 from kiosk.cli.report_command import filter_options
 from kiosk.cli.tokens import TOKEN_ENV, check_token, read_token_file
+from kiosk.collector.admission import DEFAULT_MAX_CONCURRENT
 
 
 @click.group()
@@ -132,9 +133,10 @@ def _database_errors() -> tuple[type[BaseException], ...]:
 @click.option(
     "--max-concurrent",
     type=click.IntRange(1, 1000),
-    default=16,
+    default=DEFAULT_MAX_CONCURRENT,
     show_default=True,
-    help="Submissions handled at once (503 with Retry-After above).",
+    help="Submissions handled at once, per worker; half as many more wait their turn "
+    "(503 with Retry-After above that).",
 )
 @click.option(
     "--public-url",

@@ -10,7 +10,6 @@ import hmac
 import json
 import logging
 import re
-import threading
 from collections import Counter
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
@@ -23,11 +22,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from kiosk.collector import definitions
+from kiosk.collector.admission import DEFAULT_MAX_CONCURRENT, Admission, waiting_room
 from kiosk.collector.ideas import Status
 from kiosk.collector.kiosk_status import MAX_STATUS_BODY, StatusMessage, save_status
 from kiosk.collector.limits import BodyLimitMiddleware, SyncHeaderMiddleware
 from kiosk.collector.schema import KioskId, RecordModel
-from kiosk.collector.storage import CollectorBusy, CollectorStorage
+from kiosk.collector.storage import CollectorBusy, CollectorStorage, Row, prepare_row
+from kiosk.records import now_iso
 from kiosk.sync.protocol import (
     DIGEST_ROUTE,
     HEALTH_PATH,
@@ -35,14 +36,12 @@ from kiosk.sync.protocol import (
     SUBMISSIONS_PATH,
     SURVEY_ROUTE,
     RecordResult,
-    canonical_json,
     token_problem,
 )
 
 log = logging.getLogger("kiosk.collector")
 
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
-DEFAULT_MAX_CONCURRENT = 16
 RETRY_AFTER_S = 1
 
 
@@ -95,7 +94,7 @@ def create_app(
     if problem:
         raise ValueError(f"the collector cannot use this token: {problem}")
     expected = token.encode("utf-8")
-    slots = threading.BoundedSemaphore(max_concurrent)
+    slots = Admission(max_concurrent, waiting_room(max_concurrent))
     app = FastAPI(
         title="Borgerkiosk collector",
         version="1",
@@ -158,16 +157,20 @@ def create_app(
             log.warning("refused a submission: %s", "; ".join(_where(p["loc"]) for p in problems))
             return _json({"detail": problems}, 422)
         refused: list[RecordResult | None] = []  # None: valid, its result comes from storage
-        valid: list[tuple[str, dict[str, Any]]] = []
+        valid: list[Row] = []
+        now = now_iso()
         for record in submission.records:
             problem = _record_problem(record, submission.kiosk_id)
             if problem is None:
-                valid.append((record["id"], record))
-                refused.append(None)
-            else:
-                refused.append(RecordResult(_result_id(record), "invalid", problem))
+                try:  # serialised once: what storage hashes must be valid UTF-8
+                    valid.append(prepare_row(record["id"], record, now))
+                    refused.append(None)
+                    continue
+                except (UnicodeError, ValueError, RecursionError):
+                    problem = _NOT_UNICODE
+            refused.append(RecordResult(_result_id(record), "invalid", problem))
         try:
-            stored = iter(storage.store_batch(valid))
+            stored = iter(storage.store_prepared(valid))
         except CollectorBusy as exc:
             return busy(str(exc))
         results = [result or next(stored) for result in refused]
@@ -212,7 +215,7 @@ def create_app(
         The body is read here, not by FastAPI: the token dependency has run by now, so a
         request without the token is refused before a byte of its body is read or parsed.
         """
-        if not await run_in_threadpool(slots.acquire, True, 0.5):
+        if not await slots.enter():
             return busy("too many concurrent submissions")
         try:
             chunks = []
@@ -223,7 +226,7 @@ def create_app(
                 return Response(status_code=400)  # the kiosk went away mid-body: nobody hears
             return await run_in_threadpool(store, b"".join(chunks))
         finally:
-            slots.release()
+            slots.leave()
 
     @app.get(DIGEST_ROUTE, response_model=KioskDigest, dependencies=[Depends(check_token)])
     def digest(kiosk_id: str) -> dict[str, Any]:
@@ -324,7 +327,7 @@ _SURVEY_HASH = re.compile(r"[0-9a-f]{64}\Z")
 def _add_definitions_route(
     app: FastAPI,
     storage: CollectorStorage,
-    slots: threading.BoundedSemaphore,
+    slots: Admission,
     check_token: Callable[..., None],
     busy: Callable[[str], Response],
 ) -> None:
@@ -411,7 +414,7 @@ def _add_definitions_route(
         """Keep the survey definition records of this hash were answered with
         (docs/sync-protocol.md). The same definition again is fine; another under a
         known hash is refused (409) and never overwrites it."""
-        if not await run_in_threadpool(slots.acquire, True, 0.5):
+        if not await slots.enter():
             return busy("too many concurrent requests")
         try:
             chunks = []
@@ -422,7 +425,7 @@ def _add_definitions_route(
                 return Response(status_code=400)
             return await run_in_threadpool(keep, survey_hash, b"".join(chunks))
         finally:
-            slots.release()
+            slots.leave()
 
 
 def _refused(loc: list[int | str], msg: str, kind: str) -> Response:
@@ -440,11 +443,14 @@ def shared_kiosk_id_warning(kiosk_id: str, stores: list[str]) -> str:
     )
 
 
+_NOT_UNICODE = "record: holds characters that are not valid Unicode"
+
+
 def _record_problem(record: dict[str, Any], kiosk_id: str) -> str | None:
-    """Why a record breaks the record schema (field names only, never values), or None."""
+    """Why a record breaks the record schema (field names only, never values), or None.
+    (Text that is not valid Unicode is found when the valid record is serialised.)"""
     try:
         RecordModel.model_validate(record)
-        canonical_json(record).encode("utf-8")  # what storage hashes: must be valid UTF-8
     except ValidationError as exc:
         parts: dict[str, str] = {}
         for error in exc.errors():
@@ -458,7 +464,7 @@ def _record_problem(record: dict[str, Any], kiosk_id: str) -> str | None:
                 break
         return "; ".join(f"{where}: {msg}" for where, msg in parts.items())
     except (UnicodeError, ValueError, RecursionError):
-        return "record: holds characters that are not valid Unicode"
+        return _NOT_UNICODE
     if record["kiosk_id"] != kiosk_id:
         return f"kiosk_id differs from the submission's kiosk_id {_quoted(kiosk_id)}"
     return None

@@ -186,6 +186,7 @@ class SQLiteDatabase(Database):
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._writer = threading.Lock()
         if not readonly and self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
 
@@ -225,8 +226,13 @@ class SQLiteDatabase(Database):
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         conn = self._conn()
+        writing = not self.readonly
+        # this process's writers queue on a lock, handed over the moment a commit ends;
+        # SQLite's own busy handler (left for other processes) sleeps in steps of up to 100 ms
+        if writing and not self._writer.acquire(timeout=self.busy_timeout):
+            raise CollectorBusy("database is locked: another write took too long")
         try:
-            conn.execute("BEGIN" if self.readonly else "BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE" if writing else "BEGIN")
             try:
                 yield _SQLiteTx(conn)
                 conn.execute("COMMIT")
@@ -238,6 +244,9 @@ class SQLiteDatabase(Database):
             if _sqlite_busy(exc):
                 raise CollectorBusy(str(exc)) from exc
             raise
+        finally:
+            if writing:
+                self._writer.release()
 
     def _lock_for_migrations(self, tx: Transaction) -> None:
         """BEGIN IMMEDIATE took the write lock already."""

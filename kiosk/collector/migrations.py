@@ -232,6 +232,17 @@ CREATE TABLE IF NOT EXISTS web_idea_history (
 CREATE INDEX IF NOT EXISTS web_idea_history_record ON web_idea_history (record_id);
 """,
     ),
+    Migration(
+        4,
+        "records_kiosk goes: records_kiosk_received (kiosk_id, received_at) answers every "
+        "query by kiosk id, and each index is written on every record stored",
+        sqlite="""
+DROP INDEX IF EXISTS records_kiosk;
+""",
+        postgresql="""
+DROP INDEX IF EXISTS records_kiosk;
+""",
+    ),
 )
 
 #: The newest schema this code knows.
