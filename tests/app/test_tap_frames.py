@@ -58,3 +58,13 @@ async def test_moving_focus_does_not_repaint_the_whole_screen(tmp_path: Path) ->
         await settle(pilot)
         assert app.focused is option
         assert whole == [], "a focus change repainted the whole screen"
+
+
+async def test_a_finger_on_a_button_leaves_focus_where_it_was(tmp_path: Path) -> None:
+    async with running(tmp_path, size=(100, 32)) as (app, pilot, _store):
+        await keys(pilot, "1", "enter")
+        screen = question_screen(app)
+        assert app.focused is screen.query_one("#next")
+        await pilot.mouse_down(screen.body.query(TapButton).first())
+        await settle(pilot)
+        assert app.focused is screen.query_one("#next"), "a press took focus: a frame of its own"
