@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
+from textual.reactive import Reactive
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 
 if TYPE_CHECKING:
     from kiosk.app.app import KioskApp
@@ -15,6 +17,14 @@ class KioskPart:
     """Mixed into every kiosk screen and prompt; ``-short`` below 32 rows keeps 80x24 usable."""
 
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (32, "-tall")]
+
+    #: Textual's ``Screen.focused`` repaints the whole screen whenever focus moves, though
+    #: the two widgets whose focus changed refresh themselves (and ``:focus-within``
+    #: ancestors are restyled). A tap that moves on focuses twice (the tapped button, then
+    #: the next question's Next), and each full repaint is a whole-screen frame: in a
+    #: tablet's browser that frame is what a visitor waits for. Only the changed parts are
+    #: drawn instead.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     @property
     def kiosk(self) -> KioskApp:

@@ -89,22 +89,28 @@ class QuestionScreen(KioskScreen):
         with VerticalScroll(id="question-area"):
             yield Static("", id="question-text", markup=False)
             yield Static("", id="question-help", classes="hint", markup=False)
-            yield Vertical(id="answer-area")
+            with Vertical(id="answer-area"):
+                yield from self._build_bodies()
             yield Static("", id="message", markup=False)
         with Horizontal(id="nav"):
             yield NavButton(self.t("question.back"), value="back", id="back")
             yield NavButton(self.t("question.next"), value="next", id="next")
 
-    async def on_mount(self) -> None:
-        # Every answer area is built once, hidden, when the visit starts; a step change then
-        # only flips which one is displayed (no mounting per key press: that is the speed).
+    def _build_bodies(self) -> list[AnswerBody]:
+        """Every answer area, built once and hidden, with the screen: a step change then only
+        flips which one is displayed (no mounting per key press: that is the speed). Built in
+        compose, they are mounted with the screen in one pass, so the first question is
+        drawn once the visit's screen is complete, not while its answer areas still mount
+        (which kept a first tap waiting behind the mounting)."""
         bodies = []
         for step in self.flow.steps:
             body = self.kiosk.body_for_step(step, self.flow.answers.get(step.id))
             body.display = False
             self._bodies[id(step)] = body
             bodies.append(body)
-        await self.query_one("#answer-area", Vertical).mount(*bodies)
+        return bodies
+
+    async def on_mount(self) -> None:
         await self.show_step()
 
     # -- drawing -------------------------------------------------------------------------
@@ -117,16 +123,15 @@ class QuestionScreen(KioskScreen):
         body = self._bodies.get(id(step))
         with self.app.batch_update():
             progress_key = "idea.progress" if flow.kind == "idea" else "question.progress"
-            self.query_one("#progress", Static).update(
-                self.t(progress_key, number=number, total=total) if number else ""
+            self._set_text(
+                "#progress", self.t(progress_key, number=number, total=total) if number else ""
             )
-            self.query_one("#question-text", Static).update(localize(question.text, lang))
+            self._set_text("#question-text", localize(question.text, lang))
             help_text = localize(getattr(question, "help", None), lang)
-            help_widget = self.query_one("#question-help", Static)
-            help_widget.update(help_text)
-            help_widget.display = bool(help_text)
-            self.query_one("#message", Static).update("")
-            self.query_one("#back", NavButton).update(self.t("question.back"))
+            self._set_text("#question-help", help_text)
+            self.query_one("#question-help", Static).display = bool(help_text)
+            self._set_text("#message", "")
+            self._set_text("#back", self.t("question.back"))
             self._update_next_label()
             if body is None:  # not mounted up front (a step added to the flow later)
                 body = self.kiosk.body_for_step(step, flow.value())
@@ -157,7 +162,14 @@ class QuestionScreen(KioskScreen):
             key = "question.finish"
         else:
             key = "question.next"
-        self.query_one("#next", NavButton).update(self.t(key))
+        self._set_text("#next", self.t(key))
+
+    def _set_text(self, selector: str, text: str) -> None:
+        """Update a text only when it changes: every update repaints its widget, and a step
+        change would otherwise redraw Back, the message and the help though they stay."""
+        widget = self.query_one(selector, Static)
+        if widget.content != text:
+            widget.update(text)
 
     def _measure(self) -> None:
         started = self._pressed_at
@@ -223,7 +235,7 @@ class QuestionScreen(KioskScreen):
             return
         if not self.flow.answer(picked.value, step=self.flow.current, turn=self.flow.turn):
             return
-        self.query_one("#message", Static).update("")
+        self._set_text("#message", "")
         self._update_next_label()
         if picked.advance:
             await self._advance_after_pick()
@@ -347,7 +359,7 @@ class QuestionScreen(KioskScreen):
         if not self._current(event.body, event.turn):
             return  # typed into a question that is gone: show_step resets it if it returns
         if self.flow.answer(event.value, step=self.flow.current, turn=event.turn):
-            self.query_one("#message", Static).update("")
+            self._set_text("#message", "")
             self._update_next_label()
 
     def on_answer_body_refused(self, event: AnswerBody.Refused) -> None:

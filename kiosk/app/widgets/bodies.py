@@ -256,7 +256,9 @@ class OptionsBody(AnswerBody):
         options = enumerate(self.options(), start=1)
         for button, (number, (label, value)) in zip(self.query(TapButton), options, strict=True):
             button.set_class(self._is_selected(value), "-selected")
-            button.update(self._text(number, label, value))
+            text = self._text(number, label, value)
+            if button.content != text:  # an unchanged option is not redrawn
+                button.update(text)
 
 
 class ChoiceBody(OptionsBody):

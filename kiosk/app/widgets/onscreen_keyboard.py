@@ -20,7 +20,7 @@ the kiosk's stylesheet colours the keys from its theme, where the contrast test 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Literal
+from typing import ClassVar, Literal
 
 from textual import events
 from textual.app import ComposeResult
@@ -87,6 +87,9 @@ _KEYPAD_ROWS = [list("789"), list("456"), list("123")]
 
 class Key(Static, can_focus=False):
     """One key: a tap posts :class:`Key.Tapped`; it never takes focus from the field."""
+
+    #: A key is pressed, not selected: see ``TapButton.ALLOW_SELECT``.
+    ALLOW_SELECT: ClassVar[bool] = False
 
     class Tapped(Message):
         def __init__(self, key: Key) -> None:

@@ -15,6 +15,14 @@ class TapButton(Static, can_focus=True):
     """A button a finger or the space bar presses; Enter is left to the screen."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "tap", show=False)]
+    #: A tap is a press, never the start of a text selection: Textual's selection sets the
+    #: screen's select state on mouse down and clears it on mouse up, and each of those
+    #: repaints the whole screen (in a browser, a full frame sent before the tap is handled).
+    ALLOW_SELECT: ClassVar[bool] = False
+    #: A tap presses the button; it does not move the keyboard's place. Focus taken on
+    #: mouse down is a frame of its own before the tap is handled, and a tap that moves on
+    #: moves focus back to Next: in a tablet's browser two extra frames per tap.
+    FOCUS_ON_CLICK: ClassVar[bool] = False
 
     class Tapped(Message):
         """Posted when the button is pressed by tap, click or key."""
