@@ -78,7 +78,10 @@ class Filters:
 
     def includes(self, record: Mapping[str, Any]) -> bool:
         """Whether an in-scope record is counted, by its status."""
-        bucket = status(record)
+        return self.includes_status(status(record))
+
+    def includes_status(self, bucket: str) -> bool:
+        """Whether an in-scope record of status ``bucket`` (see :func:`status`) is counted."""
         if bucket == "suspect":
             return self.include_suspect
         return bucket == "completed" or self.include_partial
@@ -332,34 +335,48 @@ def _tally_survey(
     per_hour: dict[str, list[int]] = {}
     per_kiosk: Counter[str] = Counter()
 
+    # each version's questions walked once, not per record
+    plans = {
+        digest: (_Plan.of(survey, "response"), _Plan.of(survey, "idea"))
+        for digest, (survey, *_) in used.items()
+    }
+    first = last = None
     for record in rows:
         bucket = status(record)
         is_idea = record.get("kind") == "idea"
         if is_idea:
             result.ideas_in_scope += 1
             result.ideas_suspect += bucket == "suspect"
+        elif bucket == "completed":
+            result.completed += 1
+        elif bucket == "partial":
+            result.partial += 1
         else:
-            setattr(result, bucket, getattr(result, bucket) + 1)
-        if not filters.includes(record):
+            result.suspect += 1
+        if not filters.includes_status(bucket):
             continue
         kiosk = str(record.get("kiosk_id", ""))
         moment = local_time(record.get("started_at"))
         per_kiosk[kiosk] += 1
         if moment is not None:
-            per_hour.setdefault(kiosk, [0] * 24)[moment.hour] += 1
-            result.first = moment if result.first is None else min(result.first, moment)
-            result.last = moment if result.last is None else max(result.last, moment)
-        survey = used[str(record.get("survey_hash", ""))][0]
+            hours = per_hour.get(kiosk)
+            if hours is None:
+                hours = per_hour[kiosk] = [0] * 24
+            hours[moment.hour] += 1
+            if first is None or moment < first:
+                first = moment
+            if last is None or moment > last:
+                last = moment
+        response_plan, idea_plan = plans[str(record.get("survey_hash", ""))]
         answers = record.get("answers") or {}
         if is_idea:
             result.ideas += 1
             _add_idea(record, themes, kiosk, moment)
-            part_questions = list(survey.ideas.questions) if survey and survey.ideas else None
-            _count(idea_slots, answers, part_questions, bool(record.get("completed")), record)
+            _count(idea_slots, answers, idea_plan, bool(record.get("completed")), record, moment)
         else:
             result.visitors += 1
-            part_questions = list(survey.questions) if survey else None
-            _count(slots, answers, part_questions, bool(record.get("completed")), record)
+            _count(slots, answers, response_plan, bool(record.get("completed")), record, moment)
+    result.first, result.last = first, last
 
     result.questions = [_finish(slot) for slot in slots.values()]
     result.idea_questions = [_finish(slot) for slot in idea_slots.values()]
@@ -452,18 +469,78 @@ def _visible(question: Any, answers: Mapping[str, Any]) -> bool:
     return question.shown_with(answers)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """One survey version's (response or idea) questions as a tally walks them, made once per
+    version rather than per record: the non-info ids in order and, for those with a
+    ``show_if``, the question to ask. Without any ``show_if`` a visit's shown questions are
+    a prefix of ``ids`` and need no per-question check."""
+
+    ids: tuple[str, ...]
+    #: (id, the show_if's check when it has one else None), in order.
+    gates: tuple[tuple[str, Any], ...]
+    gated: bool
+    #: Position of each id in ``ids`` (for the last answered question of a partial visit).
+    position: dict[str, int]
+    #: The questions themselves, for a file with a repeated id (the general rule then).
+    questions: Sequence[Any] | None
+
+    @classmethod
+    def of(cls, survey: Survey | None, part: str) -> _Plan | None:
+        """The plan of ``survey``'s ``part``; None without a definition (answers count)."""
+        if survey is None:
+            return None
+        if part == "idea":
+            if not survey.ideas:
+                return None
+            questions: Sequence[Any] = survey.ideas.questions
+        else:
+            questions = survey.questions
+        asked = [q for q in questions if q.type != "info"]
+        ids = tuple(q.id for q in asked)
+        gates = tuple((q.id, q.show_if.holds if q.show_if is not None else None) for q in asked)
+        repeated = len(set(ids)) != len(ids)  # a valid file has none; counted as before
+        return cls(
+            ids,
+            gates,
+            any(check is not None for _, check in gates),
+            {qid: i for i, qid in enumerate(ids)},
+            list(questions) if repeated else None,
+        )
+
+    def shown(self, answers: Mapping[str, Any], completed: bool) -> Iterable[str]:
+        """The ids :func:`shown_questions` gives for this version's questions, without a
+        copy or a visibility check per question when none has a ``show_if``."""
+        if self.questions is not None:
+            return shown_questions(self.questions, answers, completed)
+        if self.gated:
+            # QuestionBase.shown_with: shown when without a show_if or when it holds
+            visible = [qid for qid, check in self.gates if check is None or check(answers)]
+            if completed:
+                return visible
+            last = max((i for i, qid in enumerate(visible) if qid in answers), default=-1)
+            return visible[: last + 1]
+        if completed:
+            return self.ids
+        position = self.position
+        last = max((position[qid] for qid in answers if qid in position), default=-1)
+        return self.ids[: last + 1]
+
+
 def _count(
     slots: dict[str, _Slot],
     answers: Mapping[str, Any],
-    questions: list[Any] | None,
+    plan: _Plan | None,
     completed: bool,
     record: Mapping[str, Any],
+    moment: datetime | None,
 ) -> None:
     # without a definition of this version a question counts as shown when answered
-    shown = set(answers) if questions is None else shown_questions(questions, answers, completed)
-    for qid in answers:
-        if qid not in slots:
-            slots[qid] = _guessed_slot(qid, answers[qid], record)
+    shown = answers if plan is None else plan.shown(answers, completed)
+    if not slots.keys() >= answers.keys():
+        for qid in answers:
+            if qid not in slots:
+                slots[qid] = _guessed_slot(qid, answers[qid], record)
     for qid in shown:
         slot = slots.get(qid)
         if slot is None:
@@ -473,7 +550,7 @@ def _count(
         if value is None or value == "" or value == []:
             continue
         slot.result.answered += 1
-        _add_value(slot, value, record)
+        _add_value(slot, value, record, moment)
 
 
 def _guessed_slot(qid: str, value: Any, record: Mapping[str, Any]) -> _Slot:
@@ -491,7 +568,8 @@ def _guessed_slot(qid: str, value: Any, record: Mapping[str, Any]) -> _Slot:
     return _Slot(result, None, labels)
 
 
-def _add_value(slot: _Slot, value: Any, record: Mapping[str, Any]) -> None:
+def _add_value(slot: _Slot, value: Any, record: Mapping[str, Any], moment: datetime | None) -> None:
+    """Count one answer; ``moment`` is the visit's local start (a text answer's time)."""
     kind = slot.result.type
     if kind == "yes_no":
         slot.counts[YES if value is True else NO] += 1
@@ -503,7 +581,7 @@ def _add_value(slot: _Slot, value: Any, record: Mapping[str, Any]) -> None:
             TextAnswer(
                 str(value),
                 str(record.get("kiosk_id", "")),
-                local_time(record.get("started_at")),
+                moment,
                 str(record.get("id", "")),
             )
         )

@@ -7,8 +7,10 @@ from datetime import date
 from pathlib import Path
 
 from helpers.results_event import KIOSKS, SCRIPT_TITLE, V1_FILE, V2_FESTIVAL, expected, make_event
+from kiosk.records import new_record
 from kiosk.results import Definitions, Filters, tally
 from kiosk.results.sources import load_definitions
+from kiosk.survey import load_survey, survey_hash
 
 
 def _event(tmp_path: Path):
@@ -101,3 +103,55 @@ def test_a_record_of_an_edited_file_finds_its_version_by_number(tmp_path: Path) 
     assert [(v.version, v.definition) for v in survey.versions] == [(1, "same-version")]
     festival = {q.id: q for q in survey.questions}["festival"]
     assert festival.shown > 0 and not festival.guessed
+
+
+def test_shown_follows_each_version_with_and_without_show_if_or_definition(
+    tmp_path: Path,
+) -> None:
+    """Counted by hand: a version whose file has no show_if (a partial visit was shown every
+    question up to its last answer), the bundled one with show_if, and a version without
+    a definition (a question counts as shown when answered, an unknown id is guessed)."""
+    text = V1_FILE.read_text(encoding="utf-8")
+    ungated = [line for line in text.splitlines(keepends=True) if "show_if:" not in line]
+    v3_file = tmp_path / "gentofte-moedes-v3.yaml"
+    v3_file.write_text("".join(ungated).replace("version: 1", "version: 3", 1), "utf-8")
+    definitions, problems = load_definitions([V1_FILE, v3_file])
+    assert problems == []
+    v1, v3 = (survey_hash(load_survey(path)) for path in (V1_FILE, v3_file))
+
+    def visit(version: int, digest: str, completed: bool, answers: dict) -> dict:
+        return new_record(
+            kind="response",
+            survey_id="gentofte-moedes",
+            survey_version=version,
+            survey_hash=digest,
+            kiosk_id=KIOSKS[0],
+            lang="da",
+            started_at="2026-09-05T10:00:00.000Z",
+            completed=completed,
+            answers=answers,
+        )
+
+    records = [
+        visit(3, v3, False, {"tilknytning": "bor", "festival": 3}),
+        visit(3, v3, True, {"opgaveudvalg": False}),
+        visit(3, v3, False, {}),
+        visit(1, v1, False, {"tilknytning": "bor", "opgaveudvalg": False, "kommentar": "x"}),
+        visit(1, v1, False, {"opgaveudvalg": True}),
+        visit(9, "cd" * 32, False, {"festival": 4, "nyt": "z"}),
+    ]
+    [survey] = tally(records, definitions).surveys
+    assert survey.visitors == 6
+    counts = {q.id: (q.shown, q.answered) for q in survey.questions}
+    assert counts == {
+        "tilknytning": (4, 2),
+        "emner": (4, 0),
+        "festival": (5, 2),
+        "opgaveudvalg": (3, 3),
+        "opgaveudvalg-emne": (1, 0),
+        "opgaveudvalg-kontakt": (1, 0),
+        "kommentar": (2, 1),
+        "alder": (1, 0),
+        "nyt": (1, 1),
+    }
+    assert [q.id for q in survey.questions if q.guessed] == ["nyt"]
