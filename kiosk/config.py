@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kiosk.ids import kiosk_id_problem
+from kiosk.paths import survey_file
 from kiosk.sync.endpoint import endpoint_problem, is_loopback
 from kiosk.sync.protocol import read_token_file
 
@@ -153,7 +154,10 @@ def parse_config(raw: dict[str, Any], path: Path) -> KioskConfig:
         surveys = raw["surveys"]
         if not isinstance(surveys, list) or not all(isinstance(s, str) for s in surveys):
             raise ConfigError(f'{path}: surveys must be a list of file paths, e.g. ["a.yaml"]')
-        values["surveys"] = tuple((base / s).resolve() for s in surveys)
+        try:  # "bundled:NAME" is found in the installed package, a path beside this file
+            values["surveys"] = tuple(survey_file(s, base) for s in surveys)
+        except ValueError as exc:
+            raise ConfigError(f"{path}: surveys: {exc}") from None
     if "data" in raw:
         values["data"] = (base / _string(raw["data"], "data", path)).resolve()
     if "sync" in raw:

@@ -30,6 +30,48 @@ ASSETS_DIR = bundled_dir("assets")
 SURVEYS_DIR = bundled_dir("surveys")
 DEFAULT_SURVEY = SURVEYS_DIR / "gentofte-moedes.yaml"
 
+#: How a config names a survey shipped with Borgerkiosk (``bundled:gentofte-moedes.yaml``):
+#: found in the installed package when the config is read, so the config outlives an
+#: upgrade, a new Python or a moved virtualenv, which all move the package's folder.
+BUNDLED_PREFIX = "bundled:"
+
+
+def bundled_surveys() -> list[str]:
+    """The names of the surveys shipped in the package, for messages."""
+    return sorted(p.name for p in SURVEYS_DIR.glob("*.yaml"))
+
+
+def bundled_survey(name: str) -> Path | None:
+    """The bundled survey called ``name`` (a file name in the bundled folder), or None."""
+    if not name or "/" in name or "\\" in name or name in (".", ".."):
+        return None
+    path = SURVEYS_DIR / name
+    return path if path.is_file() else None
+
+
+def bundled_name(path: Path) -> str | None:
+    """``bundled:NAME`` for a file of the bundled surveys folder itself, else None."""
+    resolved = path.expanduser().resolve()
+    if resolved.parent != SURVEYS_DIR or bundled_survey(resolved.name) is None:
+        return None
+    return BUNDLED_PREFIX + resolved.name
+
+
+def survey_file(text: str, base: Path | None = None) -> Path:
+    """A survey file as a config or a command line names it: ``bundled:NAME``, else a path
+    (relative to ``base`` when given). ValueError for a bundled name that is not one."""
+    if text.startswith(BUNDLED_PREFIX):
+        name = text.removeprefix(BUNDLED_PREFIX)
+        found = bundled_survey(name)
+        if found is None:
+            raise ValueError(
+                f"no bundled survey {name!r}; the bundled ones: "
+                + ", ".join(BUNDLED_PREFIX + n for n in bundled_surveys())
+            )
+        return found
+    return Path(text).expanduser() if base is None else (base / text).resolve()
+
+
 #: The checkout's root, for tests, benchmarks and scripts only: nothing at run time reads it.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

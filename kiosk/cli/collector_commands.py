@@ -251,14 +251,17 @@ def serve(
         )
     except _database_errors() as exc:
         fail(_database_problem(db, exc), EXIT_FAILED)
-    except SystemExit as exc:  # uvicorn exits when it cannot start, after saying why
+    except SystemExit as exc:  # uvicorn exits when it cannot start, after logging why
         if exc.code not in (0, None):
-            fail(
-                f"the collector could not start on {host}:{port} (is the port in use?)", EXIT_FAILED
-            )
+            from kiosk.cli.listen import listen_problem
+
+            problem = listen_problem(host, port) or "see the lines above"
+            fail(f"the collector could not start on {host}:{port}: {problem}", EXIT_FAILED)
         raise
     except OSError as exc:
-        fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}", EXIT_FAILED)
+        from kiosk.cli.listen import listen_reason
+
+        fail(f"cannot serve on {host}:{port}: {listen_reason(host, exc)}", EXIT_FAILED)
 
 
 @collector.command(name="export")

@@ -231,7 +231,7 @@ def _without_misfits(records: list[dict[str, Any]], files: list[Path]) -> list[d
     if found:
         click.echo(
             f"Left out {len(found)} record{'s' if len(found) != 1 else ''} whose answers do "
-            "not fit their survey (kiosk stats lists them).",
+            "not fit their survey (kiosk stats --json lists them).",
             err=True,
         )
     if unchecked:
@@ -323,12 +323,8 @@ def _print_stats(figures: dict[str, Any], counts: dict[Any, Any], misfits: list[
             "fit their survey (kiosk export --drop-misfits leaves them out):",
             markup=False,
         )
-        for record, problems in misfits:
-            for question_id, reason in sorted(problems.items()):
-                console.print(
-                    f"  {record.get('survey_id')} {record.get('id')}: {question_id}: {reason}",
-                    markup=False,
-                )
+        for line in misfit_summary(misfits):
+            console.print(line, markup=False)
     elif figures["records"]:
         console.print("Every checked record's answers fit its survey.")
     unchecked = figures["unchecked"]
@@ -338,6 +334,37 @@ def _print_stats(figures: dict[str, Any], counts: dict[Any, Any], misfits: list[
             "version is not among the survey files (give it with --survey-file).",
             markup=False,
         )
+
+
+#: Examples shown per reason by ``kiosk stats``; ``--json`` lists every record.
+MISFIT_EXAMPLES = 3
+
+
+def misfit_summary(misfits: list[Any]) -> list[str]:
+    """Misfit answers grouped by reason, the commonest first: a count and a few records each.
+
+    One line per record flooded the terminal (300 lines for 300 records). No answer is
+    shown, only where it is; a question id is the record's own key (the store sets aside
+    one with a control character, but a forged one may be long), so it is cut short.
+    """
+    from kiosk.sanitize import clean_text
+
+    by_reason: dict[str, list[str]] = {}
+    for record, problems in misfits:
+        for question_id, reason in sorted(problems.items()):
+            question = clean_text(str(question_id), 60) or "_"
+            example = f"{record.get('survey_id')} {record.get('id')}: {question}"
+            by_reason.setdefault(clean_text(reason, 200), []).append(example)
+    lines: list[str] = []
+    for reason, examples in sorted(by_reason.items(), key=lambda item: (-len(item[1]), item[0])):
+        count = len(examples)
+        lines.append(f"  {reason}: {count} answer{'s' if count != 1 else ''}, e.g.")
+        lines.extend(f"    {example}" for example in examples[:MISFIT_EXAMPLES])
+        if count > MISFIT_EXAMPLES:
+            lines.append(f"    … and {count - MISFIT_EXAMPLES} more")
+    if any(len(examples) > MISFIT_EXAMPLES for examples in by_reason.values()):
+        lines.append('  Every one: kiosk stats --json (its "misfits" list).')
+    return lines
 
 
 def _with_labels(

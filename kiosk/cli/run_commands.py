@@ -35,7 +35,7 @@ from kiosk.config import (
     new_kiosk_id,
     write_config,
 )
-from kiosk.paths import DEFAULT_SURVEY, resolve_data_dir
+from kiosk.paths import DEFAULT_SURVEY, bundled_name, resolve_data_dir, survey_file
 from kiosk.records import REHEARSAL_PREFIX
 
 #: ``kiosk init``'s data directory, beside the config file unless told otherwise.
@@ -327,8 +327,12 @@ def init(
         kiosk_id = click.prompt("Kiosk id", default=new_kiosk_id(), value_proc=_checked_kiosk_id)
     if not surveys:
         surveys = (click.prompt("Survey file", default=str(DEFAULT_SURVEY)),)
+    try:
+        survey_paths = [survey_file(s) for s in surveys]
+    except ValueError as exc:
+        fail(f"--survey-file: {exc}", EXIT_PROBLEM)
     with launching():  # a config naming a missing or broken survey would not start the kiosk
-        load_surveys([Path(s).expanduser() for s in surveys])
+        load_surveys(survey_paths)
     base = output.expanduser().resolve().parent
     if data is None:
         data = click.prompt("Data directory (relative to the config file)", default=DEFAULT_DATA)
@@ -355,7 +359,8 @@ def init(
     defaults = KioskConfig()
     values: dict[str, Any] = {
         "kiosk_id": kiosk_id,
-        "surveys": [_relative(Path(s), base) for s in surveys],
+        # a bundled survey by name: its folder moves with every upgrade or new virtualenv
+        "surveys": [bundled_name(s) or _relative(s, base) for s in survey_paths],
         "data": _relative(Path(data), base),
         "lang": lang,
         "theme": theme or defaults.theme,

@@ -82,6 +82,7 @@ def serve(
     """
     from kiosk.app.launch import LaunchError, check_language, surveys_for_run
     from kiosk.app.sync_bridge import SyncBridge
+    from kiosk.cli.listen import listen_problem
     from kiosk.config import ConfigError, KioskConfig, load_config
     from kiosk.paths import DEFAULT_SURVEY
     from kiosk.serve.access import new_access_key
@@ -102,11 +103,9 @@ def serve(
         fail(str(exc), EXIT_PROBLEM)
     except OSError as exc:
         fail(f"cannot use the data directory {directory}: {exc.strerror}", EXIT_PROBLEM)
-    try:
-        with socket.create_server((host, port)):  # a clear message before any session
-            pass
-    except OSError as exc:
-        fail(f"cannot listen on {host}:{port}: {exc.strerror}", EXIT_FAILED)
+    problem = listen_problem(host, port)  # a clear message before any session
+    if problem is not None:
+        fail(f"cannot listen on {host}:{port}: {problem}", EXIT_FAILED)
 
     key = new_access_key()
     lang = config.lang or "da"

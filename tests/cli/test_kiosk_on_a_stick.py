@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import tomllib
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from kiosk.app.launch import surveys_for_run
 from kiosk.cli import cli
-from kiosk.config import load_config
-from kiosk.paths import DEFAULT_SURVEY
+from kiosk.config import ConfigError, load_config
+from kiosk.paths import DEFAULT_SURVEY, SURVEYS_DIR
 
 
 def test_a_config_moved_with_its_folder_still_finds_surveys_and_data(tmp_path: Path) -> None:
@@ -103,3 +105,49 @@ def test_kiosk_run_from_a_moved_stick_in_a_terminal_is_a_touch_kiosk_saving_on_t
         terminal.wait_for("brug tallene på tastaturet")  # the flag wins over the file
     finally:
         terminal.close()
+
+
+def test_init_with_the_bundled_survey_names_it_so_an_upgrade_does_not_break_the_config(
+    tmp_path: Path,
+) -> None:
+    """The bundled survey's folder is inside the installed package, which an upgrade, a new
+    Python or a moved virtualenv moves: the config names it, not the folder it was in."""
+    out = tmp_path / "kiosk" / "kiosk.toml"
+    args = ["init", "-o", str(out), "--kiosk-id", "k-1", "--no-pin", "--lang", "da"]
+    args += ["--data", str(tmp_path / "data"), "--no-touch"]
+    result = CliRunner().invoke(cli, args, input="\n")  # the prompt's default survey
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert tomllib.loads(text)["surveys"] == ["bundled:gentofte-moedes.yaml"]
+    assert str(SURVEYS_DIR) not in text and "surveys/gentofte" not in text
+    moved = tmp_path / "elsewhere" / "kiosk.toml"
+    moved.parent.mkdir()
+    os.rename(out, moved)
+    assert load_config(moved).surveys == (DEFAULT_SURVEY,)
+
+    named = tmp_path / "named.toml"  # given by that name on the command line too
+    args = ["init", "-o", str(named), "--kiosk-id", "k-2", "--no-pin", "--lang", "da"]
+    args += ["--data", str(tmp_path / "data"), "--no-touch"]
+    args += ["--survey-file", "bundled:opgaveudvalg-borgermoede.yaml"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert load_config(named).surveys == (SURVEYS_DIR / "opgaveudvalg-borgermoede.yaml",)
+
+
+def test_a_config_naming_no_bundled_survey_lists_the_bundled_ones(tmp_path: Path) -> None:
+    config = tmp_path / "kiosk.toml"
+    for name in ("nope.yaml", "../pyproject.toml", ""):
+        config.write_text(f'surveys = ["bundled:{name}"]\n', encoding="utf-8")
+        with pytest.raises(ConfigError) as caught:
+            load_config(config)
+        message = str(caught.value)
+        assert f"{config}: surveys: no bundled survey {name!r}" in message
+        assert "bundled:gentofte-moedes.yaml" in message
+
+
+def test_an_old_config_with_the_bundled_survey_as_an_absolute_path_still_loads(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f"surveys = [{str(DEFAULT_SURVEY)!r}]\n", encoding="utf-8")
+    assert load_config(config).surveys == (DEFAULT_SURVEY,)

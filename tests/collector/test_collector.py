@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from helpers.collector import TOKEN, CollectorProcess, kiosk_record
+from helpers.collector import TOKEN, CollectorProcess, free_port, kiosk_record
 from kiosk.sync.protocol import SYNC_HEADER, canonical_json, ids_digest
 
 pytestmark = pytest.mark.timeout(120)
@@ -225,6 +225,27 @@ def test_serve_on_a_port_in_use_says_so(
     )  # fmt: skip
     assert run.returncode == 2
     assert "could not start" in run.stderr and "Traceback" not in run.stderr
+    port = shared_collector.port
+    assert f"could not start on 127.0.0.1:{port}: the port is in use" in run.stderr
+    assert "give another --port" in run.stderr
+
+
+def test_serve_on_an_address_this_machine_lacks_says_so_not_port_in_use(
+    tmp_path: Path, token_file: Path
+) -> None:
+    """192.0.2.1 is TEST-NET-1 (RFC 5737): no machine has it; only a bind is tried."""
+    port = str(free_port())
+    run = subprocess.run(
+        [sys.executable, "-m", "kiosk", "collector", "serve", "--db", str(tmp_path / "c.db"),
+         "--host", "192.0.2.1", "--port", port, "--token-file", str(token_file)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert f"could not start on 192.0.2.1:{port}: this machine has no address 192.0.2.1" in (
+        run.stderr
+    )
+    assert "give --host one of this machine's own addresses" in run.stderr
+    assert "in use" not in run.stderr
 
 
 def test_too_many_concurrent_submissions_is_503_with_retry_after(

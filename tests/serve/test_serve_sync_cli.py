@@ -19,6 +19,7 @@ from helpers.serve import (
     ROOT,
     ServeProcess,
     Tablet,
+    free_port,
     session_pids,
     survey_file,
     take_survey,
@@ -91,7 +92,18 @@ def test_a_busy_port_is_named(tmp_path: Path) -> None:
         port = busy.getsockname()[1]
         done = run_serve("--data", str(tmp_path / "d"), "--port", str(port))
     assert done.returncode == 2
-    assert done.stderr.startswith(f"Error: cannot listen on 127.0.0.1:{port}")
+    assert done.stderr.startswith(f"Error: cannot listen on 127.0.0.1:{port}: the port is in use")
+
+
+def test_an_address_this_machine_lacks_is_named_with_what_to_do(tmp_path: Path) -> None:
+    """192.0.2.1 is TEST-NET-1 (RFC 5737): no machine has it; only a bind is tried."""
+    port = free_port()  # free now, so only the address can be wrong
+    done = run_serve("--data", str(tmp_path / "d"), "--host", "192.0.2.1", "--port", str(port))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(
+        f"Error: cannot listen on 192.0.2.1:{port}: this machine has no address 192.0.2.1; "
+        "give --host one of this machine's own addresses"
+    )
 
 
 def test_the_venue_network_is_explicit_and_warned_about(tmp_path: Path) -> None:

@@ -129,8 +129,10 @@ def test_stats_reports_and_export_drops_records_that_do_not_fit(
     code, out, _ = run("stats", "--data", str(data_dir))
     assert code == 0
     assert "1 record with answers that do not fit their survey" in out
-    assert f"gentofte-moedes {bad['id']}: emner: a multiple choice must be a list" in out
+    assert "  a multiple choice must be a list of choice ids: 1 answer, e.g." in out
+    assert f"    gentofte-moedes {bad['id']}: emner\n" in out
     assert "1 record not checked" in out
+    assert "--json" not in out  # every one is shown already
     code, out, err = run("export", "--data", str(data_dir), "--drop-misfits")
     assert code == 0
     ids = [json.loads(line)["id"] for line in out.splitlines()]
@@ -138,3 +140,31 @@ def test_stats_reports_and_export_drops_records_that_do_not_fit(
     assert "Left out 1 record" in err and "1 record not checked" in err
     code, out, _ = run("export", "--data", str(data_dir))
     assert len(out.splitlines()) == 3  # without the option nothing is left out
+
+
+def test_stats_sums_up_many_misfits_by_reason(
+    data_dir: Path, make_record: Callable[..., dict[str, Any]]
+) -> None:
+    """One line per misfit answer was 300 lines for 300 records; a few per reason now."""
+    long_key = "andet-" + "x" * 200  # a key no survey has, as long as the store lets it be
+    with RecordStore(data_dir) as store:
+        for n in range(40):
+            answers = {"emner": "arbejder"} if n < 30 else {long_key: "hemmelig", "festival": 9}
+            store.save(make_record(answers=answers))
+    code, out, _ = run("stats", "--data", str(data_dir))
+    assert code == 0
+    assert "40 records with answers that do not fit their survey" in out
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if "do not fit their survey" in line)
+    summary = lines[start + 1 :]
+    assert summary[0] == "  a multiple choice must be a list of choice ids: 30 answers, e.g."
+    assert summary[4] == "    … and 27 more"
+    assert "  no such question in the survey: 10 answers, e.g." in summary
+    assert "  outside 1..5: 10 answers, e.g." in summary
+    assert sum(line.startswith("    gentofte-moedes ") for line in summary) == 9  # 3 a reason
+    assert summary[-1] == '  Every one: kiosk stats --json (its "misfits" list).'
+    assert len(summary) == 16  # 3 reasons: a heading, 3 records, "and N more"; the pointer
+    assert "arbejder" not in out and "hemmelig" not in out  # answers are never shown
+    assert f": {long_key[:60]}" in out and long_key[:61] not in out
+    code, out, _ = run("stats", "--data", str(data_dir), "--json")
+    assert code == 0 and len(json.loads(out)["misfits"]) == 40
